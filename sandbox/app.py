@@ -1,0 +1,142 @@
+"""Settings, the `Sandbox` (everything mutable) and the ASGI app factory.
+
+Everything that changes while the server runs hangs off one `Sandbox`; `reset()` rebuilds it
+from its settings, so a reset can never miss a field and the same seed gives the same ids
+again. `create_app()` mounts each provider under its own prefix and the control plane under
+`/_sandbox`; the lifespan runs a one-second tick that expires what came due, so expiry happens
+on a running clock even when nobody asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount
+
+from sandbox import control, pipeline
+from sandbox.clock import Clock
+from sandbox.entropy import Entropy
+from sandbox.journal import Journal
+from sandbox.machine import Transition
+from sandbox.pipeline import Provider
+from sandbox.providers import PROVIDERS
+from sandbox.ratelimit import RateLimiter
+from sandbox.scenarios import Scenario, scenario_model
+from sandbox.store import Store
+from sandbox.webhooks import Outbox
+
+ScenarioModel = scenario_model({name: provider.settings_model for name, provider in PROVIDERS.items()})
+
+
+@dataclass
+class Settings:
+    scenario: Scenario = field(default_factory=lambda: ScenarioModel())
+    seed: int | None = None  # overrides the scenario's; with neither, a random seed (printed in the banner)
+    body_limit: int = 1024 * 1024
+    journal_cap: int = 2_000
+    idempotency_ttl: float = 24 * 3600
+    tick_seconds: float = 1.0
+
+    def effective_seed(self) -> int:
+        if self.seed is not None:
+            return self.seed
+        if self.scenario.seed is not None:
+            return self.scenario.seed
+        self.seed = secrets.randbelow(2**31)  # chosen once, so reset() repeats it
+        return self.seed
+
+
+class Sandbox:
+    """All mutable state of one sandbox."""
+
+    clock: Clock
+    entropy: Entropy
+    store: Store
+    limiter: RateLimiter
+    journal: Journal
+    outbox: Outbox
+
+    def __init__(self, settings: Settings | None = None, providers: Mapping[str, Provider] = PROVIDERS) -> None:
+        self.settings = settings or Settings()
+        self.providers = providers
+        self.reset()
+
+    def reset(self) -> None:
+        clock = self.settings.scenario.clock
+        self.clock = Clock(clock.start, manual=clock.manual)
+        self.entropy = Entropy(self.settings.effective_seed())
+        self.store = Store()
+        self.limiter = RateLimiter()
+        self.journal = Journal(self.settings.journal_cap)
+        self.outbox = Outbox()
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.settings.scenario
+
+    def provider_settings(self, provider: str) -> Any:
+        return self.settings.scenario.settings_for(provider)
+
+    def emit(self, *transitions: Transition) -> None:
+        self.outbox.record(transitions)
+
+    def expire_due(self, now: datetime | None = None) -> list[Transition]:
+        """Expire every record whose deadline is at or before `now` (default: the clock's now)."""
+        moment = now or self.clock.now()
+        fired = []
+        for name, record in self.store.due(moment):
+            step = self.providers[name].lifecycle.expire_due(record, moment)
+            if step is not None:
+                fired.append(step)
+        self.emit(*fired)
+        return fired
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    sandbox = Sandbox(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(_tick(app))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    mounts: list[BaseRoute] = [Mount("/_sandbox", routes=control.routes())]
+    mounts += [Mount(f"/{name}", routes=pipeline.routes(provider)) for name, provider in PROVIDERS.items()]
+    app = Starlette(
+        routes=mounts,
+        lifespan=lifespan,
+        # The browser SDKs (Payviox with a pk_ key, CubePay's modal) call the API cross-origin.
+        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])],
+        exception_handlers={404: _not_found},
+    )
+    app.state.sandbox = sandbox
+    return app
+
+
+async def _tick(app: Starlette) -> None:
+    while True:
+        sandbox: Sandbox = app.state.sandbox
+        await asyncio.sleep(sandbox.settings.tick_seconds)
+        sandbox.expire_due()
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    """Outside every provider's prefix: say where the providers are."""
+    prefixes = [f"/{name}" for name in PROVIDERS] + ["/_sandbox"]
+    return JSONResponse({"error": "not_found", "message": f"no route; providers live under {prefixes}"}, 404)

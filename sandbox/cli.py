@@ -1,0 +1,88 @@
+"""`sandbox serve | check`: the command line.
+
+`serve` runs one uvicorn worker and refuses more: all state lives in one process, so a
+second worker would be a second, disagreeing sandbox. Scale out with one sandbox per CI job,
+or with tenants (one credential each) inside one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4242
+DEFAULT_SCENARIO = "scenarios/default.yaml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sandbox", description="A local sandbox for CDP, CubePay and Payviox.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the sandbox over HTTP")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--scenario", help="a scenario YAML file")
+    serve.add_argument("--seed", type=int, help="seed for ids and tokens (default: the scenario's, else random)")
+    serve.add_argument("--workers", type=int, default=1, help="must be 1: state lives in one process")
+    serve.add_argument("--log-level", default="info")
+    check = commands.add_parser("check", help="validate scenario files")
+    check.add_argument("files", nargs="+")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args.files)
+    return _serve(args)
+
+
+def _check(files: list[str]) -> int:
+    from sandbox.app import ScenarioModel
+    from sandbox.scenarios import ScenarioError, load_file
+
+    failed = 0
+    for path in files:
+        try:
+            load_file(ScenarioModel, path)
+        except (ScenarioError, OSError) as error:
+            failed += 1
+            print(error, file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+def banner(host: str, port: int, seed: int, scenario: str) -> str:
+    from sandbox.providers import PROVIDERS
+
+    origin = f"http://{host}:{port}"
+    bases = "  ".join(f"{name} {origin}{provider.base_path}" for name, provider in PROVIDERS.items())
+    return f"sandbox on {origin}  |  {bases}  |  control {origin}/_sandbox  |  seed {seed}, scenario {scenario}"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.workers != 1:
+        print(
+            "sandbox: --workers must be 1: every session, clock and counter lives in one process, and a second "
+            "worker would be a second sandbox that disagrees with the first. Run one sandbox per CI job, or give "
+            "each test its own credentials (tenants are isolated inside one sandbox).",
+            file=sys.stderr,
+        )
+        return 2
+    import uvicorn
+
+    from sandbox.app import ScenarioModel, Settings, create_app
+    from sandbox.scenarios import ScenarioError, load_file
+
+    try:
+        scenario = load_file(ScenarioModel, args.scenario) if args.scenario else ScenarioModel()
+    except (ScenarioError, OSError) as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
+    settings = Settings(scenario=scenario, seed=args.seed)
+    app = create_app(settings)
+    print(banner(args.host, args.port, settings.effective_seed(), scenario.name), flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=None)
+    return 0

@@ -1,0 +1,83 @@
+"""Domain errors: what went wrong, in words no provider owns.
+
+Handlers and shared modules raise these; only a provider's `render_error` turns one into its
+wire format (status code, envelope, headers). `reason` is a finer, provider-chosen code
+(`ip_mismatch`, `payment_method_not_found`) that the renderer may map to its own words;
+`fields` carries per-field messages for validation errors.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class SandboxError(Exception):
+    code: ClassVar[str] = "internal"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        reason: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        retry_after: int | None = None,
+        scope: str | None = None,
+    ) -> None:
+        super().__init__(message or self.code)
+        self.message = message
+        self.reason = reason
+        self.fields = fields or {}
+        self.retry_after = retry_after
+        self.scope = scope
+
+
+class Unauthorized(SandboxError):
+    code = "unauthorized"
+
+
+class Forbidden(SandboxError):
+    code = "forbidden"
+
+
+class NotFound(SandboxError):
+    code = "not_found"
+
+
+class MethodNotAllowed(SandboxError):
+    code = "method_not_allowed"
+
+
+class InvalidRequest(SandboxError):
+    """The request is well-formed JSON but breaks a rule; `fields` says which."""
+
+    code = "invalid_request"
+
+
+class MalformedBody(SandboxError):
+    """The body is not JSON, or not the JSON shape the route takes."""
+
+    code = "malformed_body"
+
+
+class PayloadTooLarge(SandboxError):
+    code = "payload_too_large"
+
+
+class RateLimited(SandboxError):
+    """`scope` names the limit that tripped; `retry_after` is whole seconds."""
+
+    code = "rate_limited"
+
+
+class InvalidState(SandboxError):
+    """The action is not allowed in the record's current state."""
+
+    code = "invalid_state"
+
+
+class Conflict(SandboxError):
+    code = "conflict"
+
+
+class Unavailable(SandboxError):
+    code = "unavailable"

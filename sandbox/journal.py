@@ -1,0 +1,94 @@
+"""The request journal: what came in, what went out, with secrets masked.
+
+Capped (oldest entries fall off), so a long run keeps flat memory. Credentials are masked
+to their kind and last four characters, and JSON fields whose names say they are secret
+(`token`, `secret`, `password`, `key`...) are masked the same way, in requests and responses.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+_SECRET_WORDS = ("secret", "token", "password", "apikey", "api_key", "authorization", "signature")
+_SECRET_HEADERS = {"authorization", "cookie", "x-api-key", "x-wallet-auth", "payment-signature"}
+
+
+def mask(value: str) -> str:
+    """`sk_test_abcdef123` -> `sk_test_…f123`; short values are hidden whole."""
+    if len(value) <= 8:
+        return "…"
+    scheme, _, rest = value.partition(" ")
+    if rest:
+        return f"{scheme} {mask(rest)}"
+    head = value[: value.rfind("_") + 1] if "_" in value[:12] else ""
+    return f"{head}…{value[-4:]}"
+
+
+def mask_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: mask(item) if isinstance(item, str) and _is_secret(key) else mask_json(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_json(item) for item in value]
+    return value
+
+
+def _is_secret(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def mask_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {name: mask(value) if name.lower() in _SECRET_HEADERS else value for name, value in headers.items()}
+
+
+@dataclass(slots=True)
+class Entry:
+    id: int
+    at: str
+    provider: str
+    operation: str
+    method: str
+    path: str
+    status: int
+    merchant: str | None
+    client_ip: str
+    request_headers: dict[str, str]
+    request_body: Any
+    response_body: Any
+    notes: list[str] = field(default_factory=list)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at,
+            "provider": self.provider,
+            "operation": self.operation,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "merchant": self.merchant,
+            "client_ip": self.client_ip,
+            "request": {"headers": mask_headers(self.request_headers), "body": mask_json(self.request_body)},
+            "response": {"body": mask_json(self.response_body)},
+            "notes": self.notes,
+        }
+
+
+class Journal:
+    def __init__(self, cap: int = 2_000) -> None:
+        self._entries: deque[Entry] = deque(maxlen=cap)
+        self._next = 1
+
+    def record(self, entry: Entry) -> None:
+        entry.id = self._next
+        self._next += 1
+        self._entries.append(entry)
+
+    def list(self, provider: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        chosen = [entry for entry in self._entries if provider is None or entry.provider == provider]
+        return [entry.public() for entry in chosen[-limit:]]

@@ -1,0 +1,120 @@
+"""The payer's side of a Payviox session: paying, the fraud review, the refund.
+
+Payviox has no merchant API for these (docs: no refund endpoint; reviews happen inside
+Payviox), so they are reached from the hosted page and from the control API. Both come here,
+so the IP check and the money are the same whichever door the payer uses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sandbox.entropy import Entropy
+from sandbox.errors import Forbidden, InvalidRequest, NotFound
+from sandbox.machine import Transition
+from sandbox.providers.payviox.lifecycle import LIFECYCLE, PAY_OUTCOMES
+from sandbox.providers.payviox.methods import CATALOGUE, Method
+from sandbox.providers.payviox.schemas import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
+from sandbox.providers.payviox.session import PayvioxSession
+
+DEFAULT_METHOD = "stripe_credit"
+# Invented: the sandbox has no IP geolocation; a payer's country is this unless an action says otherwise.
+DEFAULT_COUNTRY = "US"
+
+
+def find(store: Any, session_id: str) -> PayvioxSession:
+    session = store.get("payviox", session_id)
+    if session is None:
+        raise NotFound(SESSION_NOT_FOUND)
+    return session  # type: ignore[no-any-return]
+
+
+def check_ip(session: PayvioxSession, payer_ip: str | None) -> None:
+    """create-session: "the payment page will verify that the user's IP matches" -> 403."""
+    if session.ip is not None and payer_ip is not None and payer_ip != session.ip:
+        raise Forbidden("Request IP does not match session IP", reason="ip_mismatch")
+
+
+def method_for(session: PayvioxSession, method_id: str | None) -> Method:
+    chosen = method_id or session.payment_method or session.requested_method or DEFAULT_METHOD
+    method = CATALOGUE.get(chosen)
+    if method is None:
+        raise InvalidRequest(PAYMENT_METHOD_NOT_FOUND, reason="payment_method_not_found")
+    return method
+
+
+def pay(
+    session: PayvioxSession,
+    outcome: str,
+    method: Method,
+    *,
+    payer_ip: str | None,
+    user_agent: str | None,
+    country: str | None,
+    entropy: Entropy,
+    now: datetime,
+) -> Transition:
+    if outcome not in PAY_OUTCOMES:
+        raise InvalidRequest(fields={"outcome": [f"The outcome must be one of: {', '.join(PAY_OUTCOMES)}."]})
+    check_ip(session, payer_ip)
+    step = LIFECYCLE.fire(session, f"pay_{outcome}", now, method=method.id)
+    session.payment_method = method.id
+    session.payer_ip = payer_ip or session.ip
+    session.user_agent = user_agent
+    session.country = country or DEFAULT_COUNTRY
+    if outcome != "failed":  # money was taken (declined: taken, then refunded by Payviox)
+        session.fees = method.fee_cents(session.amount)
+        session.customer_details = _customer_details(entropy, session.country)
+        session.payment_details = _payment_details(entropy, method, session.country)
+    return step
+
+
+def initiate(session: PayvioxSession, method: Method, now: datetime) -> Transition:
+    """A redirect provider's payment was started at session creation (create-session, "Direct Redirect")."""
+    step = LIFECYCLE.fire(session, "initiate", now, method=method.id)
+    session.payment_method = method.id
+    return step
+
+
+def review(session: PayvioxSession, decision: str, now: datetime) -> Transition:
+    if decision not in ("approve", "decline"):
+        raise InvalidRequest(fields={"decision": ["The decision must be one of: approve, decline."]})
+    return LIFECYCLE.fire(session, f"review_{decision}", now)
+
+
+def refund(session: PayvioxSession, now: datetime) -> Transition:
+    return LIFECYCLE.fire(session, "refund", now)
+
+
+def _customer_details(entropy: Entropy, country: str) -> dict[str, Any]:
+    fake = entropy.faker
+    return {
+        "name": fake.name(),
+        "email": fake.email(),
+        "phone": fake.numerify("+1##########"),
+        "address": {
+            "line1": fake.street_address(),
+            "line2": None,
+            "city": fake.city(),
+            "state": fake.state_abbr(),
+            "postal_code": fake.postcode(),
+            "country": country,
+        },
+    }
+
+
+def _payment_details(entropy: Entropy, method: Method, country: str) -> dict[str, Any]:
+    if method.type != "card":
+        return {"type": method.id.rsplit("_", 1)[-1]}  # e.g. "ideal", "bancontact", "blik" (docs' examples)
+    rng = entropy.rng
+    return {
+        "type": "card",
+        "card": {
+            "brand": rng.choice(["visa", "mastercard", "amex"]),
+            "last4": f"{rng.randrange(10_000):04d}",
+            "exp_month": f"{rng.randrange(1, 13):02d}",
+            "exp_year": str(2027 + rng.randrange(6)),
+            "country": country,
+        },
+    }

@@ -1,0 +1,57 @@
+"""Payviox's wire shapes and fixed messages, exactly as its docs print them.
+
+Sources: api/endpoints/create-session (the seed page), get-payment-methods,
+get-payment-details, get-balance, and the OpenAPI spec (`payviox.openapi.yaml`). Shapes only;
+behaviour lives in `provider.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.providers.payviox.lifecycle import OPEN
+from sandbox.providers.payviox.session import PayvioxSession
+
+# Error bodies (create-session "Error Responses"; get-payment-details).
+UNAUTHORIZED = {"error": "Unauthorized"}
+PAYMENT_METHOD_NOT_FOUND = "Payment method not found"
+PAYMENT_NOT_FOUND = "Payment not found"
+SESSION_NOT_FOUND = "Session not found"  # OpenAPI: GET /session/{session_id}/payments 404
+IP_MISMATCH = {"error": "IP mismatch", "message": "Request IP does not match session IP"}
+RATE_LIMITED_MESSAGE = "Too many session requests"
+AMOUNT_MISMATCH = "The total amount does not match the sum of the items (calculated: {calculated}, received: {received})"
+
+
+def laravel_time(instant: datetime) -> str:
+    """`2026-05-04T10:30:00.000000Z`: Laravel's default JSON date format (get-payment-details)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def rate_limited(scope: str, retry_after: int) -> dict[str, Any]:
+    return {"error": "rate_limit_exceeded", "message": RATE_LIMITED_MESSAGE, "type": scope, "retry_after": retry_after}
+
+
+def payment_details(session: PayvioxSession) -> dict[str, Any]:
+    """GET /payment/{session_id}: GetPaymentDetailsResponse."""
+    return {
+        "session_id": session.id,
+        "status": None if session.status == OPEN else session.status,
+        "amount": session.amount,
+        "fees": session.fees,
+        "net_amount": session.net_amount,
+        "currency": session.currency,
+        "order_id": session.order_id,
+        "customer": session.customer,
+        "description": session.description,
+        "items": session.items,
+        "metadata": session.metadata,
+        "payment_method": session.payment_method,
+        "provider": session.provider if session.payment_method else None,
+        "created_at": laravel_time(session.created_at),
+        "customer_details": session.customer_details,
+        "payment_details": session.payment_details,
+        "ip": session.payer_ip,
+        "country": session.country,
+        "user_agent": session.user_agent,
+    }

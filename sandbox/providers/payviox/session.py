@@ -1,0 +1,52 @@
+"""The Payviox session record and its money: integer cents throughout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sandbox.machine import Transition
+from sandbox.providers.payviox.lifecycle import OPEN
+from sandbox.providers.payviox.methods import CATALOGUE
+
+
+@dataclass(slots=True)
+class PayvioxSession:
+    id: str
+    merchant: str
+    created_at: datetime
+    expires_at: datetime | None
+    amount: int
+    currency: str
+    customer: str
+    order_id: str
+    items: list[dict[str, Any]]
+    description: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    ip: str | None = None  # the IP the payer must come from, when one was captured or given
+    key_kind: str = "secret"
+    requested_method: str | None = None  # paymentMethodId at creation
+    status: str = OPEN
+    payment_method: str | None = None
+    fees: int | None = None
+    customer_details: dict[str, Any] | None = None
+    payment_details: dict[str, Any] | None = None
+    payer_ip: str | None = None
+    country: str | None = None
+    user_agent: str | None = None
+    history: list[Transition] = field(default_factory=list)
+
+    @property
+    def provider(self) -> str | None:
+        method = CATALOGUE.get(self.payment_method or self.requested_method or "")
+        return method.provider if method else None
+
+    @property
+    def net_amount(self) -> int | None:
+        return None if self.fees is None else self.amount - self.fees
+
+    @property
+    def paid(self) -> bool:
+        """Money moved to the business: counted in its balance."""
+        return self.status in ("succeeded", "refunded")

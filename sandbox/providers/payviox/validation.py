@@ -1,0 +1,99 @@
+"""Request validation worded the way Payviox words it: Laravel's validator.
+
+Payviox answers 400 with `{field: [messages]}` and Laravel's English messages ("The amount
+field is required.", docs api/endpoints/create-session), so the rules here reproduce
+Laravel 10's: attribute names shown with `_` as spaces and camelCase split ("The order id has
+already been taken."), nested attributes as `items.0.price`, empty or blank strings counting as
+missing (Laravel trims strings and turns "" into null before validating), and one message per
+field: the first rule that fails (Laravel goes on to the next rule; the sandbox stops, so a
+wrong type is not also reported as "too small").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Any
+
+INT64 = 2**63 - 1
+Errors = dict[str, list[str]]
+
+
+def label(attribute: str) -> str:
+    """Laravel's displayable attribute: snake_case it, then `_` -> space."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", attribute).lower().replace("_", " ")
+
+
+def missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
+
+
+def is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value <= INT64
+
+
+class Validator:
+    """Collects Laravel-worded messages; `clean` holds the values that passed."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.errors: Errors = {}
+        self.clean: dict[str, Any] = {}
+
+    def fail(self, attribute: str, message: str) -> None:
+        self.errors.setdefault(attribute, []).append(message)
+
+    def field(self, attribute: str, value: Any, *, required: bool, kind: str, minimum: int | None = None,
+              max_length: int | None = None) -> Any:
+        """Check one value; returns it (trimmed, for strings) when it passes, else None."""
+        name = label(attribute)
+        if missing(value):
+            if required:
+                self.fail(attribute, f"The {name} field is required.")
+            return None
+        check: Callable[[Any], bool] = _KINDS[kind]
+        if not check(value):
+            self.fail(attribute, _KIND_MESSAGES[kind].format(name=name))
+            return None
+        if isinstance(value, str):
+            value = value.strip()
+        if minimum is not None and value < minimum:
+            self.fail(attribute, f"The {name} field must be at least {minimum}.")
+            return None
+        if max_length is not None and len(value) > max_length:
+            self.fail(attribute, f"The {name} field must not be greater than {max_length} characters.")
+            return None
+        return value
+
+    def take(self, attribute: str, **rules: Any) -> Any:
+        value = self.field(attribute, self.data.get(attribute), **rules)
+        if value is not None:
+            self.clean[attribute] = value
+        return value
+
+
+def _valid_ip(value: Any) -> bool:
+    try:
+        ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
+_KINDS: dict[str, Callable[[Any], bool]] = {
+    "integer": is_integer,
+    "string": lambda value: isinstance(value, str),
+    "array": lambda value: isinstance(value, list),
+    "object": lambda value: isinstance(value, dict),
+    "ip": lambda value: isinstance(value, str) and _valid_ip(value),
+    "boolean": lambda value: value in (True, False, 0, 1, "0", "1", "true", "false"),
+}
+_KIND_MESSAGES = {
+    "integer": "The {name} field must be an integer.",
+    "string": "The {name} field must be a string.",
+    "array": "The {name} field must be an array.",
+    "object": "The {name} field must be an array.",  # a PHP associative array is still "an array"
+    "ip": "The {name} field must be a valid IP address.",
+    "boolean": "The {name} field must be true or false.",
+}
