@@ -1,0 +1,82 @@
+"""Shared fixtures: an app on a manual clock and a fixed seed, reached over real HTTP.
+
+`client` is httpx on the ASGI app (no socket, fast); `live_url` is a real uvicorn server on a
+free loopback port in a thread, for tests where the wire matters (browser, dropped
+connections). Both build the app with `make_app()`, so settings are set the same way.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from sandbox.app import ScenarioModel, Settings, create_app
+
+START = "2026-01-01T00:00:00Z"
+PEER = ("198.51.100.10", 50000)  # the socket peer every in-process request comes from
+
+
+def make_app(*, seed: int = 7, start: str = START, manual: bool = True, **scenario: Any) -> Starlette:
+    """An app with a manual clock at `start`; `scenario` holds extra scenario sections (e.g. providers)."""
+    model = ScenarioModel.model_validate({"clock": {"start": start, "manual": manual}, **scenario})
+    return create_app(Settings(scenario=model, seed=seed))
+
+
+def client_for(app: Starlette, peer: tuple[str, int] = PEER) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=peer), base_url="http://sandbox.test")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def app() -> Starlette:
+    return make_app()
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as http:
+        yield http
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve_in_thread(app: Starlette) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(app: Starlette) -> Iterator[str]:
+    with serve_in_thread(app) as url:
+        yield url
