@@ -3,30 +3,31 @@
 Money never passes through float: incoming numbers with a fraction parse as `Decimal`, and a
 `Decimal` goes out as a bare JSON number with its digits unchanged (`0.30` stays `0.30`, as
 Payviox's fee examples print it). The standard encoder cannot write a number it did not make,
-so a `Decimal` is first written as a marked string and the marks are then removed; the mark
-contains a NUL, which the encoder always escapes inside real strings, so no payload can forge it.
+so a `Decimal` is first written as a marked string and the marks are then removed. The mark
+holds a random nonce drawn once per process and never written out, so no payload can forge it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
 from decimal import Decimal
 from typing import Any
 
-_MARK = "\x00dec:"
-_MARKED = re.compile(r'"\\u0000dec:(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"')
+_MARK = f"dec-{secrets.token_hex(16)}:"
+_MARKED = re.compile(f'"{_MARK}' + r'(-?[0-9]+(?:\.[0-9]+)?)"')
 
 
 def _default(value: object) -> str:
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal) and value.is_finite():
         return _MARK + format(value, "f")
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def dumps(value: Any) -> bytes:
     text = json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
-    if "\\u0000dec:" in text:
+    if _MARK in text:
         text = _MARKED.sub(r"\1", text)
     return text.encode()
 

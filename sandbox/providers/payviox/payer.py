@@ -95,7 +95,7 @@ def _customer_details(entropy: Entropy, country: str) -> dict[str, Any]:
         "phone": fake.numerify("+1##########"),
         "address": {
             "line1": fake.street_address(),
-            "line2": None,
+            "line2": fake.secondary_address(),
             "city": fake.city(),
             "state": fake.state_abbr(),
             "postal_code": fake.postcode(),

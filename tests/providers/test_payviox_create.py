@@ -1,0 +1,264 @@
+"""POST /payviox/session: every rule of the create-session page, with its exact messages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, order
+
+from conftest import client_for, make_app
+
+pytestmark = pytest.mark.anyio
+
+
+async def post(client: httpx.AsyncClient, body: Any, headers: dict[str, str] = SECRET) -> httpx.Response:
+    return await client.post("/payviox/session", json=body, headers=headers)
+
+
+async def test_created_session_answers_201_with_a_32_character_id(client: httpx.AsyncClient) -> None:
+    response = await post(client, order())
+    assert response.status_code == 201
+    assert response.headers["content-type"] == "application/json"
+    assert list(response.json()) == ["session_id"]
+    assert re.fullmatch(r"[a-z0-9]{32}", response.json()["session_id"])
+
+
+async def test_public_key_creates_sessions_too(client: httpx.AsyncClient) -> None:
+    assert (await post(client, order(), PUBLIC)).status_code == 201
+
+
+async def test_missing_fields_get_laravel_messages(client: httpx.AsyncClient) -> None:
+    response = await post(client, {})
+    assert response.status_code == 400
+    assert response.json() == {
+        "amount": ["The amount field is required."],
+        "currency": ["The currency field is required."],
+        "customer": ["The customer field is required."],
+        "order_id": ["The order id field is required."],
+        "items": ["The items field is required."],
+    }
+
+
+async def test_seed_example_of_two_missing_fields(client: httpx.AsyncClient) -> None:
+    body = order()
+    del body["amount"], body["currency"]
+    response = await post(client, body)
+    assert response.json() == {
+        "amount": ["The amount field is required."],
+        "currency": ["The currency field is required."],
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"amount": 99, "items": [{"name": "x", "quantity": 1, "price": 99}]},
+         {"amount": ["The amount field must be at least 100."]}),
+        ({"amount": "10000"}, {"amount": ["The amount field must be an integer."]}),
+        ({"amount": 100.5}, {"amount": ["The amount field must be an integer."]}),
+        ({"amount": True}, {"amount": ["The amount field must be an integer."]}),
+        ({"currency": "USDT"}, {"currency": ["The currency field must not be greater than 3 characters."]}),
+        ({"currency": 840}, {"currency": ["The currency field must be a string."]}),
+        ({"customer": "   "}, {"customer": ["The customer field is required."]}),
+        ({"order_id": ["a"]}, {"order_id": ["The order id field must be a string."]}),
+        ({"items": []}, {"items": ["The items field is required."]}),
+        ({"items": "one"}, {"items": ["The items field must be an array."]}),
+        ({"items": [{"quantity": 1, "price": 10000}]}, {"items.0.name": ["The items.0.name field is required."]}),
+        ({"items": [{"name": "x", "quantity": 0, "price": 10000}]},
+         {"items.0.quantity": ["The items.0.quantity field must be at least 1."]}),
+        ({"items": [{"name": "x", "quantity": 1, "price": 0}]},
+         {"items.0.price": ["The items.0.price field must be at least 1."]}),
+        ({"items": ["not an object"]},
+         {"items.0.name": ["The items.0.name field is required."],
+          "items.0.quantity": ["The items.0.quantity field is required."],
+          "items.0.price": ["The items.0.price field is required."]}),
+        ({"metadata": "plan=premium"}, {"metadata": ["The metadata field must be an array."]}),
+        ({"description": 5}, {"description": ["The description field must be a string."]}),
+        ({"paymentMethodId": 5}, {"payment method id": ["The payment method id field must be a string."]}),
+        ({"ip": "not-an-ip"}, {"ip": ["The ip field must be a valid IP address."]}),
+    ],
+)
+async def test_field_rules(client: httpx.AsyncClient, changes: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    response = await post(client, order(**changes))
+    assert response.status_code == 400
+    # Laravel keys errors by the attribute as sent; the label is only in the message.
+    expected = {("paymentMethodId" if key == "payment method id" else key): value for key, value in errors.items()}
+    assert response.json() == expected
+
+
+async def test_amount_must_equal_the_sum_of_items(client: httpx.AsyncClient) -> None:
+    items = [{"name": "A", "quantity": 2, "price": 5000}, {"name": "B", "quantity": 1, "price": 5000}]
+    response = await post(client, order(amount=10000, items=items))
+    assert response.status_code == 400
+    assert response.json() == {
+        "amount": ["The total amount does not match the sum of the items (calculated: 15000, received: 10000)"]
+    }
+    assert (await post(client, order(amount=15000, items=items, order_id="o2"))).status_code == 201
+
+
+async def test_order_id_is_unique_per_business(client: httpx.AsyncClient) -> None:
+    await create(client)
+    again = await post(client, order())
+    assert again.status_code == 400
+    assert again.json() == {"order_id": ["The order id has already been taken."]}
+    # pk_test_acme is the same business as sk_test_acme
+    assert (await post(client, order(), PUBLIC)).json() == {"order_id": ["The order id has already been taken."]}
+    # another business may use the same order id
+    assert (await post(client, order(), OTHER_SECRET)).status_code == 201
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2, 3]", b'"a string"', b"null", b'{"amount": NaN}'])
+async def test_a_body_that_is_not_an_object_reads_as_no_input(client: httpx.AsyncClient, raw: bytes) -> None:
+    response = await client.post("/payviox/session", content=raw, headers={**SECRET, "content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["amount"] == ["The amount field is required."]
+
+
+async def test_unknown_payment_method(client: httpx.AsyncClient) -> None:
+    response = await post(client, order(paymentMethodId="pm_nonexistent"))
+    assert response.status_code == 400
+    assert response.json() == {"error": "Payment method not found"}
+
+
+async def test_redirect_provider_method_answers_with_a_sandbox_redirect_url(client: httpx.AsyncClient) -> None:
+    response = await post(client, order(paymentMethodId="zen_card"))
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"session_id", "redirect_url"}
+    assert body["redirect_url"] == f"http://sandbox.test/payviox/redirect/{body['session_id']}"
+    page = await client.get(body["redirect_url"])
+    assert page.status_code == 200
+    assert "Zen (sandbox)" in page.text
+    state = (await client.get(f"/_sandbox/payviox/sessions/{body['session_id']}")).json()
+    assert state["status"] == "pending"
+    assert state["payment_method"] == "zen_card"
+
+
+async def test_non_redirect_method_gives_only_a_session_id(client: httpx.AsyncClient) -> None:
+    response = await post(client, order(paymentMethodId="pm_card"))
+    assert list(response.json()) == ["session_id"]
+
+
+async def test_public_key_captures_the_client_ip_and_ignores_the_ip_field(client: httpx.AsyncClient) -> None:
+    session_id = await create(client, PUBLIC, ip="203.0.113.42")
+    state = (await client.get(f"/_sandbox/payviox/sessions/{session_id}")).json()
+    assert state["sandbox"]["required_ip"] == "198.51.100.10"  # the socket peer of the test client
+
+
+async def test_public_key_takes_the_first_forwarded_hop(client: httpx.AsyncClient) -> None:
+    headers = {**PUBLIC, "X-Forwarded-For": "192.0.2.5, 10.0.0.1"}
+    session_id = await create(client, headers)
+    state = (await client.get(f"/_sandbox/payviox/sessions/{session_id}")).json()
+    assert state["sandbox"]["required_ip"] == "192.0.2.5"
+
+
+async def test_secret_key_stores_the_given_ip_or_none(client: httpx.AsyncClient) -> None:
+    with_ip = await create(client, ip="203.0.113.42")
+    without = await create(client, order_id="o2")
+    assert (await client.get(f"/_sandbox/payviox/sessions/{with_ip}")).json()["sandbox"]["required_ip"] == "203.0.113.42"
+    assert (await client.get(f"/_sandbox/payviox/sessions/{without}")).json()["sandbox"]["required_ip"] is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "sk_test_acme"},
+        {"Authorization": "Basic c2tfdGVzdF9hY21lOg=="},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer not_a_key"},
+        {"Authorization": "Bearer rk_test_acme"},
+    ],
+)
+async def test_bad_credentials_get_401(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    response = await post(client, order(), headers)
+    assert response.status_code == 401
+    assert response.json() == {"error": "Unauthorized"}
+
+
+@pytest.mark.parametrize("key", ["sk_live_acme", "pk_live_acme"])
+async def test_live_keys_are_refused_with_a_reason(client: httpx.AsyncClient, key: str) -> None:
+    response = await post(client, order(), {"Authorization": f"Bearer {key}"})
+    assert response.status_code == 401
+    assert response.json() == {"error": "Unauthorized"}
+    assert "live keys are refused" in response.headers["x-sandbox-reason"]
+    journal = (await client.get("/_sandbox/requests")).json()["requests"]
+    assert "live keys are refused" in journal[-1]["notes"][0]
+
+
+async def test_rate_limit_per_ip() -> None:
+    app = make_app(providers={"payviox": {"rate_limits": {"per_ip": 2, "per_customer": 100}}})
+    async with client_for(app) as client:
+        for n in range(2):
+            assert (await post(client, order(order_id=f"o{n}", customer=f"c{n}"), PUBLIC)).status_code == 201
+        refused = await post(client, order(order_id="o9", customer="c9"), PUBLIC)
+        assert refused.status_code == 429
+        assert refused.json() == {
+            "error": "rate_limit_exceeded",
+            "message": "Too many session requests",
+            "type": "ip",
+            "retry_after": 60,
+        }
+        assert refused.headers["retry-after"] == "60"
+        await client.post("/_sandbox/clock/advance", json={"seconds": 45})
+        assert (await post(client, order(order_id="o9", customer="c9"), PUBLIC)).json()["retry_after"] == 15
+        await client.post("/_sandbox/clock/advance", json={"seconds": 15})
+        assert (await post(client, order(order_id="o9", customer="c9"), PUBLIC)).status_code == 201
+
+
+async def test_rate_limit_per_ip_uses_the_end_user_ip_with_a_secret_key() -> None:
+    app = make_app(providers={"payviox": {"rate_limits": {"per_ip": 1}}})
+    async with client_for(app) as client:
+        assert (await post(client, order(order_id="o1", customer="a", ip="192.0.2.1"))).status_code == 201
+        assert (await post(client, order(order_id="o2", customer="b", ip="192.0.2.2"))).status_code == 201
+        assert (await post(client, order(order_id="o3", customer="c", ip="192.0.2.1"))).status_code == 429
+
+
+async def test_rate_limit_per_customer() -> None:
+    app = make_app(providers={"payviox": {"rate_limits": {"per_ip": 100, "per_customer": 1, "window_seconds": 30}}})
+    async with client_for(app) as client:
+        assert (await post(client, order(order_id="o1"))).status_code == 201
+        refused = await post(client, order(order_id="o2"))
+        assert refused.status_code == 429
+        assert refused.json()["type"] == "customer"
+        assert refused.json()["retry_after"] == 30
+        assert (await post(client, order(order_id="o3", customer="someone_else"))).status_code == 201
+
+
+async def test_body_over_one_mebibyte_gets_413(client: httpx.AsyncClient) -> None:
+    huge = order(description="x" * (1024 * 1024 + 1))
+    response = await post(client, huge)
+    assert response.status_code == 413
+    assert response.json() == {"error": "Payload Too Large"}
+
+
+async def test_chunked_body_over_the_limit_gets_413(client: httpx.AsyncClient) -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(17):
+            yield b"x" * 65536
+
+    response = await client.post("/payviox/session", content=chunks(), headers=SECRET)
+    assert response.status_code == 413
+
+
+async def test_unknown_path_and_wrong_method_answer_in_payviox_format(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/payviox/sessions", headers=SECRET)
+    assert (missing.status_code, missing.json()) == (404, {"error": "Not Found"})
+    wrong = await client.put("/payviox/session", headers=SECRET)
+    assert (wrong.status_code, wrong.json()) == (405, {"error": "Method Not Allowed"})
+
+
+async def test_cors_preflight_for_browser_sdk(client: httpx.AsyncClient) -> None:
+    response = await client.options(
+        "/payviox/session",
+        headers={
+            "Origin": "http://shop.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] in ("*", "http://shop.test")

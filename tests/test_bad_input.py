@@ -1,0 +1,78 @@
+"""Bad input at every route of every provider: a 4xx in the provider's format, never a 500.
+
+The routes come from the providers' operation tables, so a new operation is covered the day it
+is added. Credentials per provider let the body reach validation instead of stopping at auth.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from conftest import client_for, make_app
+from sandbox.providers import PROVIDERS
+
+pytestmark = pytest.mark.anyio
+
+# A credential each provider accepts in its default (non-strict) mode.
+CREDENTIALS: dict[str, dict[str, str]] = {
+    "payviox": {"Authorization": "Bearer sk_test_fuzz"},
+}
+
+BODIES: list[tuple[str, bytes]] = [
+    ("malformed", b'{"amount": 100,'),
+    ("array", b"[1, 2, 3]"),
+    ("scalar", b"42"),
+    ("nan", b'{"amount": NaN}'),
+    ("invalid utf-8", b'{"amount": "\xff\xfe"}'),
+    ("deep nesting", b"[" * 100_000 + b"]" * 100_000),
+    ("wrong types", json.dumps({key: [{"x": None}] for key in ("amount", "currency", "items", "customer")}).encode()),
+    ("strings for numbers", json.dumps({"amount": "100", "quantity": "1", "price": "1", "seconds": "x"}).encode()),
+    ("huge number", b'{"amount": 1' + b"0" * 5000 + b"}"),
+    ("too large", b'{"x": "' + b"a" * (1024 * 1024) + b'"}'),
+]
+
+ROUTES = [
+    (name, op.method, op.path.replace("{session_id}", "0" * 32).replace("{", "").replace("}", ""))
+    for name, provider in PROVIDERS.items()
+    for op in provider.operations
+]
+
+
+@pytest.mark.parametrize(("provider", "method", "path"), ROUTES)
+@pytest.mark.parametrize(("label", "raw"), BODIES, ids=[label for label, _ in BODIES])
+async def test_bad_bodies_never_get_a_500(provider: str, method: str, path: str, label: str, raw: bytes) -> None:
+    async with client_for(make_app()) as client:
+        headers = {**CREDENTIALS.get(provider, {}), "content-type": "application/json"}
+        response = await client.request(method, f"/{provider}{path}", content=raw, headers=headers)
+    assert 200 <= response.status_code < 500, response.text[:300]
+    if label == "too large":
+        assert response.status_code == 413
+    if response.headers.get("content-type", "").startswith("application/json"):
+        assert isinstance(response.json(), dict | list)
+
+
+@pytest.mark.parametrize(("provider", "method", "path"), ROUTES)
+async def test_unknown_ids_and_no_credentials_never_get_a_500(provider: str, method: str, path: str) -> None:
+    async with client_for(make_app()) as client:
+        response = await client.request(method, f"/{provider}{path}")
+    assert response.status_code < 500
+
+
+async def test_control_api_bad_bodies(client: httpx.AsyncClient) -> None:
+    for path, raw in [
+        ("/_sandbox/clock/advance", b"{bad"),
+        ("/_sandbox/clock/advance", b'{"seconds": -5}'),
+        ("/_sandbox/clock/advance", b'{"seconds": "ten"}'),
+        ("/_sandbox/clock/advance", b'{"seconds": true}'),
+        ("/_sandbox/clock/set", b'{"now": "yesterday"}'),
+        ("/_sandbox/clock/set", b'{"now": "2020-01-01T00:00:00Z"}'),
+        ("/_sandbox/clock/set", b"[]"),
+    ]:
+        response = await client.post(path, content=raw)
+        assert response.status_code == 400, (path, raw)
+        assert response.json()["error"] == "invalid_request"
+    assert (await client.get("/_sandbox/requests?limit=x")).status_code == 400
+    assert (await client.get("/_sandbox/nope/sessions")).status_code == 404

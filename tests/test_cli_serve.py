@@ -1,0 +1,61 @@
+"""`sandbox serve`: one worker only, a one-line banner, and a real server that answers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from conftest import free_port
+from sandbox.cli import banner, main
+
+
+def test_more_than_one_worker_is_refused_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "--workers must be 1" in capsys.readouterr().err
+
+
+def test_a_missing_scenario_file_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--scenario", "does/not/exist.yaml"]) == 2
+    assert "does/not/exist.yaml" in capsys.readouterr().err
+
+
+def test_banner_lists_every_provider_base_url() -> None:
+    line = banner("127.0.0.1", 4242, 5, "default")
+    assert "\n" not in line
+    assert "payviox http://127.0.0.1:4242/payviox" in line
+    assert "control http://127.0.0.1:4242/_sandbox" in line
+    assert "seed 5" in line
+
+
+def test_serve_answers_over_http() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--seed", "3",
+               "--scenario", "scenarios/default.yaml", "--log-level", "warning"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.05)
+        assert response.json() == {"status": "ok"}
+        created = httpx.post(
+            f"http://127.0.0.1:{port}/payviox/session",
+            headers={"Authorization": "Bearer sk_test_cli"},
+            json={"amount": 100, "currency": "USD", "customer": "c", "order_id": "o",
+                  "items": [{"name": "x", "quantity": 1, "price": 100}]},
+        )
+        assert created.status_code == 201
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=10)
+    assert f"sandbox on http://127.0.0.1:{port}" in out
+    assert "seed 3, scenario default" in out

@@ -1,0 +1,124 @@
+"""The control plane: reset, clock, journal, events, session inspection; and determinism."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conftest import client_for, make_app
+
+pytestmark = pytest.mark.anyio
+SECRET = {"Authorization": "Bearer sk_test_acme"}
+ORDER = {
+    "amount": 1500,
+    "currency": "EUR",
+    "customer": "c@example.com",
+    "order_id": "A-1",
+    "items": [{"name": "Socks", "quantity": 3, "price": 500}],
+}
+
+
+async def _script(client: httpx.AsyncClient) -> list[bytes]:
+    """A fixed sequence of calls; returns every response body."""
+    bodies = []
+    for n in range(3):
+        created = await client.post("/payviox/session", json={**ORDER, "order_id": f"A-{n}"}, headers=SECRET)
+        bodies.append(created.content)
+        session_id = created.json()["session_id"]
+        paid = await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={"outcome": "succeeded"})
+        bodies.append(paid.content)
+        bodies.append((await client.get(f"/payviox/payment/{session_id}", headers=SECRET)).content)
+    return bodies
+
+
+async def test_same_seed_and_requests_give_byte_identical_responses() -> None:
+    async with client_for(make_app(seed=42)) as first, client_for(make_app(seed=42)) as second:
+        assert await _script(first) == await _script(second)
+    async with client_for(make_app(seed=43)) as other, client_for(make_app(seed=42)) as again:
+        assert await _script(other) != await _script(again)
+
+
+async def test_reset_wipes_state_and_replays_the_seed(client: httpx.AsyncClient) -> None:
+    first = await _script(client)
+    await client.post("/_sandbox/clock/advance", json={"seconds": 60})
+    reset = await client.post("/_sandbox/reset")
+    assert reset.status_code == 200
+    assert reset.json()["seed"] == 7
+    assert reset.json()["clock"]["now"] == "2026-01-01T00:00:00.000Z"
+    assert (await client.get("/_sandbox/payviox/sessions")).json() == {"sessions": []}
+    assert (await client.get("/_sandbox/requests")).json() == {"requests": []}
+    assert await _script(client) == first
+
+
+async def test_clock_get_advance_set(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/_sandbox/clock")).json() == {"now": "2026-01-01T00:00:00.000Z", "manual": True}
+    advanced = await client.post("/_sandbox/clock/advance", json={"seconds": 1.5})
+    assert advanced.json()["now"] == "2026-01-01T00:00:01.500Z"
+    moved = await client.post("/_sandbox/clock/set", json={"now": "2026-02-01T12:00:00Z"})
+    assert moved.json()["now"] == "2026-02-01T12:00:00.000Z"
+    assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-02-01T12:00:00.000Z"
+
+
+async def test_running_clock_moves_with_wall_time_and_can_be_advanced() -> None:
+    async with client_for(make_app(manual=False, start="2030-06-01T00:00:00Z")) as client:
+        clock = (await client.get("/_sandbox/clock")).json()
+        assert clock["manual"] is False and clock["now"].startswith("2030-06-01T00:00")
+        advanced = (await client.post("/_sandbox/clock/advance", json={"seconds": 86400})).json()
+        assert advanced["now"].startswith("2030-06-02T00:00")
+
+
+async def test_journal_masks_credentials_and_filters(client: httpx.AsyncClient) -> None:
+    await client.post("/payviox/session", json=ORDER, headers={"Authorization": "Bearer sk_test_supersecretkey"})
+    await client.get("/_sandbox/health")
+    entries = (await client.get("/_sandbox/requests", params={"provider": "payviox"})).json()["requests"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["request"]["headers"]["authorization"] == "Bearer sk_test_…tkey"
+    assert "sk_test_supersecretkey" not in str(entry)
+    assert (entry["operation"], entry["status"], entry["merchant"]) == ("create_session", 201, "supersecretkey")
+    assert entry["request"]["body"]["order_id"] == "A-1"
+    assert entry["client_ip"] == "198.51.100.10"
+
+
+async def test_journal_is_capped() -> None:
+    app = make_app()
+    app.state.sandbox.settings.journal_cap = 5
+    app.state.sandbox.reset()
+    async with client_for(app) as client:
+        for _ in range(8):
+            await client.get("/payviox/balance", headers=SECRET)
+        entries = (await client.get("/_sandbox/requests")).json()["requests"]
+        assert [entry["id"] for entry in entries] == [4, 5, 6, 7, 8]
+
+
+async def test_session_inspection_shows_state_and_history(client: httpx.AsyncClient) -> None:
+    session_id = (await client.post("/payviox/session", json=ORDER, headers=SECRET)).json()["session_id"]
+    await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={"outcome": "pending_review"})
+    body = (await client.get(f"/_sandbox/payviox/sessions/{session_id}")).json()
+    assert body["status"] == "pending_review"
+    assert body["sandbox"]["allowed_actions"] == ["review_approve", "review_decline"]
+    assert body["history"] == [
+        {"action": "pay_pending_review", "from": "open", "to": "pending_review", "at": "2026-01-01T00:00:00.000Z"}
+    ]
+    listed = (await client.get("/_sandbox/payviox/sessions")).json()["sessions"]
+    assert [item["session_id"] for item in listed] == [session_id]
+    missing = await client.get("/_sandbox/payviox/sessions/nope")
+    assert missing.status_code == 404
+
+
+async def test_events_record_every_transition(client: httpx.AsyncClient) -> None:
+    session_id = (await client.post("/payviox/session", json=ORDER, headers=SECRET)).json()["session_id"]
+    await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay")
+    await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/refund")
+    events = (await client.get("/_sandbox/events")).json()["events"]
+    assert [(event["action"], event["to"]) for event in events] == [("pay_succeeded", "succeeded"), ("refund", "refunded")]
+
+
+async def test_scenario_is_shown(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/_sandbox/scenario")).json()
+    assert body["seed"] == 7
+    assert body["scenario"]["providers"]["payviox"]["rate_limits"] == {
+        "per_ip": 100,
+        "per_customer": 20,
+        "window_seconds": 60,
+    }
