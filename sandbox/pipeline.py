@@ -111,13 +111,29 @@ class Operation:
 
 
 class Provider(Protocol):
-    name: str  # also the mount prefix: /payviox/...
-    title: str
-    base_path: str  # the base URL path a client is given: /payviox, /cdp/platform
-    lifecycle: Lifecycle
-    settings_model: type[BaseModel]
-    operations: Sequence[Operation]
-    actions: Mapping[str, Handler]  # control API: POST /_sandbox/{name}/sessions/{id}/actions/{action}
+    """What a provider gives the core. Data members are read-only, so a class attribute of a
+    narrower type (a tuple of operations, a dict of actions) satisfies them."""
+
+    @property
+    def name(self) -> str: ...  # also the mount prefix: /payviox/...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def base_path(self) -> str: ...  # the base URL path a client is given: /payviox, /cdp/platform
+
+    @property
+    def lifecycle(self) -> Lifecycle: ...
+
+    @property
+    def settings_model(self) -> type[BaseModel]: ...
+
+    @property
+    def operations(self) -> Sequence[Operation]: ...
+
+    @property
+    def actions(self) -> Mapping[str, Handler]: ...  # control API: POST /_sandbox/{name}/sessions/{id}/actions/{action}
 
     def authenticate(self, call: Call, need: str) -> Merchant: ...
 

@@ -63,10 +63,10 @@ def _find(call: Call) -> PayvioxSession:
 def _items(session: PayvioxSession) -> str:
     rows = []
     for item in session.items:
-        line = item["price"] * item["quantity"]
+        unit, line = money(item["price"], session.currency), money(item["price"] * item["quantity"], session.currency)
         rows.append(
             f"<tr><td>{html.escape(str(item['name']))}</td><td class=n>{item['quantity']}</td>"
-            f"<td class=n>{money(item['price'], session.currency)}</td><td class=n>{money(line, session.currency)}</td></tr>"
+            f"<td class=n>{unit}</td><td class=n>{line}</td></tr>"
         )
     return "".join(rows)
 
@@ -94,11 +94,10 @@ def _buttons() -> str:
 
 def _page(session: PayvioxSession, *, brand: str, methods: str, note: str = "") -> str:
     payable = session.status in PAYABLE and not (session.status == "pending" and not methods)
-    form = (
-        f'<form method=post action="{secure_path(session.id)}/pay">{methods}<div class=buttons>{_buttons()}</div></form>'
-        if payable
-        else ""
-    )
+    action = f"{secure_path(session.id)}/pay"
+    form = f'<form method=post action="{action}">{methods}<div class=buttons>{_buttons()}</div></form>'
+    if not payable:
+        form = ""
     status = STATUS_TEXT.get(session.status, "")
     return _TEMPLATE.substitute(
         brand=html.escape(brand),

@@ -20,7 +20,9 @@ PAYMENT_NOT_FOUND = "Payment not found"
 SESSION_NOT_FOUND = "Session not found"  # OpenAPI: GET /session/{session_id}/payments 404
 IP_MISMATCH = {"error": "IP mismatch", "message": "Request IP does not match session IP"}
 RATE_LIMITED_MESSAGE = "Too many session requests"
-AMOUNT_MISMATCH = "The total amount does not match the sum of the items (calculated: {calculated}, received: {received})"
+AMOUNT_MISMATCH = (
+    "The total amount does not match the sum of the items (calculated: {calculated}, received: {received})"
+)
 
 
 def laravel_time(instant: datetime) -> str:
