@@ -69,4 +69,6 @@ class Clock:
 
 def iso(instant: datetime) -> str:
     """RFC 3339 with milliseconds and `Z`, the sandbox's own format."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
+    # isoformat: the same text as strftime("%Y-%m-%dT%H:%M:%S.mmm"), at a fraction of the cost (every request
+    # journals its time); after astimezone(UTC) the offset is always "+00:00", which becomes "Z".
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

@@ -25,8 +25,12 @@ def _default(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+# One encoder for the process: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> bytes:
-    text = json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
+    text = _ENCODER.encode(value)
     if _MARK in text:
         text = _MARKED.sub(r"\1", text)
     return text.encode()
