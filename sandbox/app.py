@@ -92,11 +92,20 @@ class Sandbox:
         self.outbox.record(transitions)
 
     def expire_due(self, now: datetime | None = None) -> list[Transition]:
-        """Expire every record whose deadline is at or before `now` (default: the clock's now)."""
+        """Process every record whose deadline is at or before `now` (default: the clock's now).
+
+        A provider with an `on_due(sandbox, record, now)` hook decides what a deadline does
+        (CDP settles pending actions); otherwise the record's lifecycle expires it.
+        """
         moment = now or self.clock.now()
-        fired = []
+        fired: list[Transition] = []
         for name, record in self.store.due(moment):
-            step = self.providers[name].lifecycle.expire_due(record, moment)
+            provider = self.providers[name]
+            on_due = getattr(provider, "on_due", None)
+            if on_due is not None:
+                fired += on_due(self, record, moment)
+                continue
+            step = provider.lifecycle.expire_due(record, moment)
             if step is not None:
                 fired.append(step)
         self.emit(*fired)

@@ -14,8 +14,8 @@ import html
 from decimal import Decimal
 from pathlib import Path
 from string import Template
-from urllib.parse import parse_qs
 
+from sandbox import pages
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
 from sandbox.pipeline import Call, Operation, Reply
 from sandbox.providers.payviox import payer
@@ -116,7 +116,7 @@ def hosted_page(call: Call) -> Reply:
     try:
         session = _find(call)
     except NotFound:
-        return _message(404, "Session not found", "No payment session has this id.")
+        return pages.message(404, "Session not found", "No payment session has this id.")
     return Reply(200, html=_page(session, brand="Payviox", methods=_methods(session)))
 
 
@@ -125,7 +125,7 @@ def redirect_page(call: Call) -> Reply:
     try:
         session = _find(call)
     except NotFound:
-        return _message(404, "Session not found", "No payment session has this id.")
+        return pages.message(404, "Session not found", "No payment session has this id.")
     method = CATALOGUE.get(session.payment_method or "")
     name = PROVIDER_NAMES.get(method.provider, method.provider) if method else "Payment provider"
     chosen = f'<input type=hidden name=method value="{method.id}">' if method else ""
@@ -134,7 +134,7 @@ def redirect_page(call: Call) -> Reply:
 
 
 def hosted_pay(call: Call) -> Reply:
-    form = {key: values[0] for key, values in parse_qs(call.raw.decode(errors="replace")).items()}
+    form = pages.form_fields(call.raw)
     try:
         session = _find(call)
         method = payer.method_for(session, form.get("method"))
@@ -149,19 +149,11 @@ def hosted_pay(call: Call) -> Reply:
             now=call.now,
         )
     except NotFound:
-        return _message(404, "Session not found", "No payment session has this id.")
+        return pages.message(404, "Session not found", "No payment session has this id.")
     except (InvalidState, InvalidRequest) as error:
-        return _message(409, "Payment not possible", error.message or str(error.fields))
+        return pages.message(409, "Payment not possible", error.message or str(error.fields))
     call.sandbox.emit(step)
     return Reply(303, headers={"Location": secure_path(session.id)})
-
-
-def _message(status: int, title: str, text: str) -> Reply:
-    body = (
-        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<body style='font-family:system-ui;margin:3rem'><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
-    )
-    return Reply(status, html=body)
 
 
 OPERATIONS = (

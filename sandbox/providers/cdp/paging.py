@@ -1,0 +1,69 @@
+"""CDP list pagination: `pageSize` (default 20) and an opaque `pageToken`.
+
+The spec's example token is base64 JSON `{"last_id": ..., "timestamp": ...}`; the sandbox
+issues the same shape and resumes after `last_id`. Lists are newest first (inferred from other
+CDP lists); `nextPageToken` is left out on the last page (the client also takes "").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sandbox.errors import InvalidRequest
+from sandbox.pipeline import Call
+from sandbox.providers.cdp.schemas import INVALID_QUERY
+
+T = TypeVar("T")
+DEFAULT_SIZE = 20  # components/parameters/PageSize default
+MAX_SIZE = 100  # Invented: the spec sets no maximum; larger sizes are clamped to this
+
+
+def _size(call: Call) -> int:
+    raw = call.query.get("pageSize")
+    if raw is None or raw == "":
+        return DEFAULT_SIZE
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidRequest(INVALID_QUERY)
+    return min(int(raw), MAX_SIZE)
+
+
+def _token(last_id: str, at: datetime) -> str:
+    return base64.b64encode(json.dumps({"last_id": last_id, "timestamp": int(at.timestamp())}).encode()).decode()
+
+
+def _start(call: Call, ids: list[str]) -> int:
+    raw = call.query.get("pageToken")
+    if not raw:
+        return 0
+    try:
+        decoded = json.loads(base64.b64decode(raw, validate=True))
+    except (binascii.Error, ValueError):
+        decoded = None
+    last_id = decoded.get("last_id") if isinstance(decoded, dict) else None
+    if last_id not in ids:
+        raise InvalidRequest(INVALID_QUERY)
+    return ids.index(last_id) + 1
+
+
+def page(
+    call: Call,
+    name: str,
+    newest_first: Sequence[T],
+    ident: Callable[[T], str],
+    created: Callable[[T], datetime],
+    view: Callable[[T], dict[str, Any]],
+) -> dict[str, Any]:
+    """`{<name>: [...], nextPageToken?}` for the page the query asks for."""
+    size = _size(call)
+    ids = [ident(item) for item in newest_first]
+    start = _start(call, ids)
+    chunk = newest_first[start : start + size]
+    body: dict[str, Any] = {name: [view(item) for item in chunk]}
+    if start + size < len(newest_first):
+        body["nextPageToken"] = _token(ident(chunk[-1]), created(chunk[-1]))
+    return body

@@ -1,0 +1,289 @@
+"""The payer's side of a CDP session: wallet options, wallet / x402 / Coinbase authorization.
+
+These routes carry no merchant credential (spec: `unauthenticated`, or a Coinbase OAuth token
+for `/authorizations/coinbase`); the session id names the merchant. The hosted page and the
+control API's `authorize` come through `authorize()` here too, so every door applies the same
+guards. Signatures and OAuth tokens are not verified (Invented: the sandbox has no chain and
+no Coinbase login; FIDELITY.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from sandbox import jsonwire
+from sandbox.errors import InvalidRequest, NotFound, SandboxError
+from sandbox.pipeline import Call, Reply
+from sandbox.providers.cdp import ledger, validation
+from sandbox.providers.cdp.chains import CHAIN_IDS, DECIMALS, NETWORK_OF_CHAIN, ONCHAIN_ASSET, TOKEN_NAME, USDC, caip2
+from sandbox.providers.cdp.lifecycle import Outcome
+from sandbox.providers.cdp.records import CdpSession, money
+from sandbox.providers.cdp.schemas import INVALID_QUERY, PAYMENT_REQUIRED, SESSION_NOT_FOUND, action_view, x402_path
+
+CB_AUTHZ_ID = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+
+
+class PaymentRequired(SandboxError):
+    """x402's 402: the Error body plus a base64 `PAYMENT-REQUIRED` challenge header."""
+
+    code = "payment_required"
+
+    def __init__(self, challenge: str) -> None:
+        super().__init__(PAYMENT_REQUIRED)
+        self.challenge = challenge
+
+
+def find(call: Call) -> CdpSession:
+    session = call.sandbox.store.get("cdp", call.path_params["session_id"])
+    if session is None:
+        raise NotFound(SESSION_NOT_FOUND)
+    return session  # type: ignore[no-any-return]
+
+
+def _network(session: CdpSession) -> str:
+    return session.target.get("network", "base") if session.wallet_target else "base"
+
+
+def _address(call: Call) -> str:
+    return "0x" + call.sandbox.entropy.hex(40)
+
+
+def _atomic(value: Decimal) -> str:
+    return str(int(value.scaleb(DECIMALS)))
+
+
+def default_source(call: Call, session: CdpSession) -> dict[str, Any]:
+    """A payer for the hosted page and the control API: a wallet on the target's network, or
+    a Coinbase account for account targets (as the spec's account_target examples)."""
+    if session.wallet_target:
+        return {"address": _address(call), "network": _network(session), "asset": ONCHAIN_ASSET[session.asset]}
+    return {"coinbaseUserId": f"coinbase_user_{call.sandbox.entropy.hex(12)}"}
+
+
+def authorize(
+    call: Call, session: CdpSession, source: dict[str, Any], *, planned: Outcome | None = None, **fields: Any
+) -> dict[str, Any]:
+    """Start the session's one authorization; returns the Authorization body."""
+    ledger.check_authorizable(session, call.now)
+    action, step = ledger.begin(
+        call.sandbox, session, "authorization", session.amount, call.now,
+        planned=planned, source=source, network=source.get("network"), **fields,
+    )
+    call.sandbox.emit(step)
+    return action_view(action, session.scale)
+
+
+# GET .../authorizations/wallet/options ------------------------------------------------------
+
+
+def _addresses(call: Call) -> list[str]:
+    """`addresses` is form-style, explode=false (`?addresses=0xA,0xB`); repeated keys work too."""
+    found = [part.strip() for raw in call.request.query_params.getlist("addresses") for part in raw.split(",")]
+    found = [part for part in found if part]
+    if not found:
+        raise InvalidRequest("At least one wallet address is required.")
+    if len(found) > 5:
+        raise InvalidRequest("A maximum of 5 wallet addresses are allowed.")
+    if len({address.lower() for address in found}) != len(found):
+        raise InvalidRequest("Duplicate wallet addresses are not allowed.")
+    if any(len(address) > 128 for address in found):
+        raise InvalidRequest(INVALID_QUERY)
+    return found
+
+
+def _payload(call: Call, session: CdpSession, payer: str, network: str) -> dict[str, Any]:
+    """One EIP-3009 TransferWithAuthorization to sign (the spec's options example)."""
+    address_type = [{"name": name, "type": "address"} for name in ("from", "to")]
+    return {
+        "payloadId": f"payload_{call.sandbox.entropy.uuid4()}",
+        "type": "eip3009",
+        "data": {
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "TransferWithAuthorization": [
+                    *address_type,
+                    {"name": "value", "type": "uint256"},
+                    {"name": "validAfter", "type": "uint256"},
+                    {"name": "validBefore", "type": "uint256"},
+                    {"name": "nonce", "type": "bytes32"},
+                ],
+            },
+            "primaryType": "TransferWithAuthorization",
+            "domain": {
+                "name": TOKEN_NAME[ONCHAIN_ASSET[session.asset]],
+                "version": "2",
+                "chainId": CHAIN_IDS[network],
+                "verifyingContract": USDC[network],
+            },
+            "message": {
+                "from": payer,
+                "to": session.target.get("address", USDC[network]),
+                "value": _atomic(session.amount),
+                "validAfter": "0",
+                "validBefore": str(int(session.expiries["authorizationExpiresAt"].timestamp())),
+                "nonce": "0x" + call.sandbox.entropy.hex(64),
+            },
+        },
+    }
+
+
+def wallet_options(call: Call) -> Reply:
+    session = find(call)
+    addresses = _addresses(call)
+    network = call.query.get("network") or _network(session)
+    if network not in validation.SOURCE_NETWORKS:
+        raise InvalidRequest(INVALID_QUERY)
+    asset = call.query.get("asset") or ONCHAIN_ASSET[session.asset]
+    if not 1 <= len(asset) <= 42:
+        raise InvalidRequest(INVALID_QUERY)
+    ledger.check_authorizable(session, call.now)
+    unfunded = {address.lower() for address in ledger.settings(call.sandbox).unfunded_addresses}
+    required = money(session.amount, session.scale)
+    options: list[dict[str, Any]] = []
+    ineligible: list[dict[str, Any]] = []
+    for address in addresses:
+        if address.lower() in unfunded or asset != ONCHAIN_ASSET[session.asset]:
+            ineligible.append({
+                "address": address,
+                "code": "insufficient_funds",
+                "message": "The payer does not have sufficient funds.",
+                "fundsRequired": [{"asset": asset, "network": network, "currentBalance": "0", "requiredBalance": required}],
+            })
+        elif options:  # "at most one option per asset": later wallets are superseded
+            ineligible.append({
+                "address": address,
+                "code": "superseded_by_preferred_option",
+                "message": "A preferred payment option was available from another wallet.",
+            })
+        else:
+            option = {
+                "optionId": f"opt_{call.sandbox.entropy.uuid4()}",
+                "source": {"address": address, "network": network, "asset": asset},
+                "amount": required,
+                "asset": asset,
+                "network": network,
+                "payloads": [_payload(call, session, address, network)],
+            }
+            session.wallet_options[option["optionId"]] = option  # remembered, not shown: the read stays stateless
+            options.append(option)
+    return Reply(200, {"options": options, "ineligibleAddresses": ineligible})
+
+
+# POST .../authorizations/wallet -------------------------------------------------------------
+
+
+def _body(call: Call) -> dict[str, Any]:
+    return {} if call.body is None else call.json_object()
+
+
+def authorize_wallet(call: Call) -> Reply:
+    session = find(call)
+    body = _body(call)
+    ledger.check_authorizable(session, call.now)
+    option = session.wallet_options.get(validation.string(body.get("optionId"), "optionId"))
+    if option is None:
+        raise InvalidRequest("optionId does not match an option returned for this payment session.")
+    signed = body.get("signedPayloads")
+    if not isinstance(signed, list) or not all(isinstance(item, dict) for item in signed):
+        raise InvalidRequest("signedPayloads must be an array of {payloadId, signature}.")
+    expected = {payload["payloadId"] for payload in option["payloads"]}
+    given = {validation.string(item.get("payloadId"), "signedPayloads.payloadId") for item in signed}
+    if given != expected:
+        raise InvalidRequest("signedPayloads must sign exactly the payloads of the chosen option.")
+    for item in signed:
+        if not _HEX.match(validation.string(item.get("signature"), "signedPayloads.signature")):
+            raise InvalidRequest("signedPayloads.signature must be a 0x-prefixed hex string.")
+    metadata = validation.metadata(body.get("metadata"))
+    return Reply(200, authorize(call, session, dict(option["source"]), metadata=metadata))
+
+
+# POST .../authorizations/x402 ---------------------------------------------------------------
+
+
+def _b64json(value: dict[str, Any]) -> str:
+    return base64.b64encode(json.dumps(value, separators=(",", ":")).encode()).decode()
+
+
+def _challenge(call: Call, session: CdpSession) -> str:
+    network = _network(session)
+    return _b64json({
+        "x402Version": 2,
+        "error": "PAYMENT-SIGNATURE header is required",
+        "resource": {
+            "url": session.origin + x402_path(session.id),
+            "description": f"Payment session {session.id}",
+            "mimeType": "application/json",
+        },
+        "accepts": [{
+            "scheme": "exact",
+            "network": caip2(network),
+            "amount": _atomic(session.amount),
+            "asset": USDC[network],
+            "payTo": session.target["address"],
+            "maxTimeoutSeconds": 60,
+            "extra": {"name": "USDC", "version": "2"},
+        }],
+    })
+
+
+def x402_key(call: Call) -> str | None:
+    """The signature header is x402's request body: a retry that adds it is a new request."""
+    key = validation.idempotency_key(call)
+    if key is None:
+        return None
+    signature = call.request.headers.get("payment-signature", "")
+    return f"{key}\0x402:{hashlib.sha256(signature.encode()).hexdigest()}"
+
+
+def authorize_x402(call: Call) -> Reply:
+    session = find(call)
+    if not session.wallet_target:  # Invented: x402 pays onchain; account targets have no x402Url
+        raise InvalidRequest("x402 authorization needs a payment session with a wallet target.")
+    ledger.check_authorizable(session, call.now)
+    signature = call.request.headers.get("payment-signature")
+    if not signature:
+        raise PaymentRequired(_challenge(call, session))
+    try:
+        payload = jsonwire.loads(base64.b64decode(signature, validate=True))
+    except (binascii.Error, ValueError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise InvalidRequest("PAYMENT-SIGNATURE must be a base64-encoded x402 payment payload.")
+    accepted = payload.get("accepted") if isinstance(payload.get("accepted"), dict) else {}
+    network = NETWORK_OF_CHAIN.get(str(accepted.get("network")), _network(session))
+    inner = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
+    signed = inner.get("authorization") if isinstance(inner.get("authorization"), dict) else {}
+    payer = signed.get("from") if isinstance(signed.get("from"), str) else _address(call)
+    source = {"address": payer, "network": network, "asset": ONCHAIN_ASSET[session.asset]}
+    body = authorize(call, session, source, message="Your payment was successfully submitted")
+    receipt = {"success": True, "transaction": "0x" + call.sandbox.entropy.hex(64), "network": caip2(network), "payer": payer}
+    return Reply(200, body, {"PAYMENT-RESPONSE": _b64json(receipt)})
+
+
+# POST .../authorizations/coinbase -----------------------------------------------------------
+
+
+def authorize_coinbase(call: Call) -> Reply:
+    """The OAuth token was checked by `authenticate(call, "coinbase")`."""
+    session = find(call)
+    if not CB_AUTHZ_ID.match(call.request.headers.get("cb-authz-id", "")):
+        raise InvalidRequest("The cb-authz-id header must be a lowercase UUID v4.")
+    body = _body(call)
+    metadata = validation.metadata(body.get("metadata"))
+    ledger.check_authorizable(session, call.now)
+    token = call.request.headers.get("authorization", "").partition(" ")[2].strip()
+    # Invented: the same OAuth token is the same Coinbase user.
+    source = {"coinbaseUserId": f"coinbase_user_{hashlib.sha256(token.encode()).hexdigest()[:12]}"}
+    return Reply(200, authorize(call, session, source, metadata=metadata))
