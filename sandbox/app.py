@@ -3,8 +3,8 @@
 Everything that changes while the server runs hangs off one `Sandbox`; `reset()` rebuilds it
 from its settings, so a reset can never miss a field and the same seed gives the same ids
 again. `create_app()` mounts each provider under its own prefix and the control plane under
-`/_sandbox`; the lifespan runs a one-second tick that expires what came due, so expiry happens
-on a running clock even when nobody asks.
+`/_sandbox`; the lifespan runs the webhook dispatcher, which also expires what came due once a
+tick, so expiry (and its webhook) happens on a running clock even when nobody asks.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Mount
 
 from sandbox import control, pipeline
 from sandbox.clock import Clock
+from sandbox.dispatcher import Dispatcher
 from sandbox.entropy import Entropy
 from sandbox.journal import Journal
 from sandbox.machine import Transition
@@ -34,7 +35,7 @@ from sandbox.providers import PROVIDERS
 from sandbox.ratelimit import RateLimiter
 from sandbox.scenarios import Scenario, scenario_model
 from sandbox.store import Store
-from sandbox.webhooks import Outbox
+from sandbox.webhooks import Webhooks, WebhookSource
 
 ScenarioModel = scenario_model({name: provider.settings_model for name, provider in PROVIDERS.items()})
 
@@ -65,11 +66,12 @@ class Sandbox:
     store: Store
     limiter: RateLimiter
     journal: Journal
-    outbox: Outbox
+    webhooks: Webhooks
 
     def __init__(self, settings: Settings | None = None, providers: Mapping[str, Provider] = PROVIDERS) -> None:
         self.settings = settings or Settings()
         self.providers = providers
+        self.dispatcher = Dispatcher()  # a runtime resource, not state: it survives reset()
         self.reset()
 
     def reset(self) -> None:
@@ -79,7 +81,7 @@ class Sandbox:
         self.store = Store()
         self.limiter = RateLimiter()
         self.journal = Journal(self.settings.journal_cap)
-        self.outbox = Outbox()
+        self.webhooks = Webhooks()
 
     @property
     def scenario(self) -> Scenario:
@@ -89,7 +91,22 @@ class Sandbox:
         return self.settings.scenario.settings_for(provider)
 
     def emit(self, *transitions: Transition) -> None:
-        self.outbox.record(transitions)
+        """Record state changes, and queue the webhooks their providers send for them."""
+        self.webhooks.record(transitions)
+        queued = False
+        for step in transitions:
+            provider = self.providers.get(step.provider)
+            if not isinstance(provider, WebhookSource):
+                continue
+            record = self.store.get(step.provider, step.record_id)
+            for event in provider.webhook_events(step, record):
+                secret = provider.webhook_secret(step.merchant)
+                policy = provider.webhook_policy
+                queued |= self.webhooks.enqueue(
+                    step.provider, step.merchant, step.record_id, event, policy, secret, step.at
+                ) is not None
+        if queued:
+            self.dispatcher.nudge()
 
     def expire_due(self, now: datetime | None = None) -> list[Transition]:
         """Process every record whose deadline is at or before `now` (default: the clock's now).
@@ -117,7 +134,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(_tick(app))
+        current = app.state.sandbox
+        task = asyncio.create_task(current.dispatcher.run(lambda: app.state.sandbox, current.settings.tick_seconds))
         try:
             yield
         finally:
@@ -136,13 +154,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.sandbox = sandbox
     return app
-
-
-async def _tick(app: Starlette) -> None:
-    while True:
-        sandbox: Sandbox = app.state.sandbox
-        await asyncio.sleep(sandbox.settings.tick_seconds)
-        sandbox.expire_due()
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import jsonwire, pipeline
+from sandbox import control_webhooks, jsonwire, pipeline
 from sandbox.clock import iso, parse_instant
 from sandbox.pipeline import Operation
 
@@ -71,7 +71,7 @@ async def clock_advance(request: Request) -> Response:
         return _error(400, "invalid_request", 'body must be {"seconds": N} with N >= 0')
     sandbox = _sandbox(request)
     sandbox.clock.advance(float(amount))
-    return _clock_moved(sandbox)
+    return await _clock_moved(sandbox)
 
 
 async def clock_set(request: Request) -> Response:
@@ -84,13 +84,16 @@ async def clock_set(request: Request) -> Response:
         sandbox.clock.set(parse_instant(text))
     except ValueError as error:
         return _error(400, "invalid_request", f"cannot set the clock to {text!r}: {error}")
-    return _clock_moved(sandbox)
+    return await _clock_moved(sandbox)
 
 
-def _clock_moved(sandbox: Sandbox) -> Response:
+async def _clock_moved(sandbox: Sandbox) -> Response:
+    """Whatever the new time makes due happens before the answer: expiries, then webhook attempts."""
     expired = sandbox.expire_due()
+    attempted = await sandbox.dispatcher.deliver_due(sandbox)
     described = sandbox.clock.describe()
     described["expired"] = [{"provider": step.provider, "session_id": step.record_id} for step in expired]
+    described["webhook_attempts"] = len(attempted)
     return _json(described)
 
 
@@ -104,7 +107,7 @@ async def requests(request: Request) -> Response:
 
 async def events(request: Request) -> Response:
     query = request.query_params
-    return _json({"events": _sandbox(request).outbox.list(query.get("provider"), query.get("session_id"))})
+    return _json({"events": _sandbox(request).webhooks.events(query.get("provider"), query.get("session_id"))})
 
 
 async def scenario(request: Request) -> Response:
@@ -167,4 +170,5 @@ def routes() -> list[Route]:
         Route("/{provider}/sessions", sessions, methods=["GET"]),
         Route("/{provider}/sessions/{session_id}", session, methods=["GET"]),
         Route("/{provider}/sessions/{session_id}/actions/{action}", action, methods=["POST"]),
+        *control_webhooks.routes(),
     ]

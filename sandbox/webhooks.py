@@ -1,28 +1,155 @@
-"""The outbox: every state change the machine makes, recorded in the same step as the change.
+"""The outbox and the webhook ledger: what must be sent, to whom, and what happened.
 
-Events are written here synchronously, inside the request that caused them, so a fault after
-the commit can never lose one. Delivery reads from here. The outbox is capped so a long run's
-memory stays flat.
+Every state change the machine makes is recorded here in the same step as the change, so a
+fault after the commit can never lose an event. A provider that sends webhooks turns a change
+into zero or more `Delivery`s (payload, signed headers, retry schedule); this module keeps them,
+says which are due on the sandbox clock, and records every attempt. Sending is `dispatcher.py`'s
+job; this module does no I/O. Per session, deliveries go out in order: a later one waits while
+an earlier one is still being retried. Everything is capped so a long run's memory stays flat.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable
-from typing import Any
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from sandbox.clock import iso
 from sandbox.machine import Transition
 
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
-class Outbox:
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One webhook a provider wants sent for a state change."""
+
+    type: str
+    payload: dict[str, Any]
+
+
+class Signer(Protocol):
+    def __call__(self, body: bytes, secret: str, now: datetime) -> dict[str, str]: ...
+
+
+class Verifier(Protocol):
+    def __call__(self, body: bytes, headers: Mapping[str, str], secret: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A provider's webhook rules: how to sign and verify, when to retry, what counts as delivered."""
+
+    sign: Signer
+    verify: Verifier
+    schedule: Sequence[float]  # delay before each attempt, from the one before; the first is 0
+    accepts: Callable[[int], bool]
+    timeout: float
+    default_events: frozenset[str] | None  # None: every event type
+
+
+@runtime_checkable
+class WebhookSource(Protocol):
+    """A provider that sends webhooks (optional: a provider without these sends none)."""
+
+    @property
+    def webhook_policy(self) -> Policy: ...
+
+    def webhook_events(self, step: Transition, record: Any) -> list[Event]: ...
+
+    def webhook_secret(self, merchant: str) -> str: ...
+
+
+@dataclass(slots=True)
+class Endpoint:
+    url: str | None  # None: the built-in inbox named after the merchant
+    secret: str
+    events: frozenset[str] | None = None  # None: the provider's default subscription
+
+
+@dataclass(slots=True)
+class Attempt:
+    number: int
+    at: datetime
+    url: str
+    status: int | None
+    error: str | None
+    latency_ms: float
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "at": iso(self.at),
+            "url": self.url,
+            "status": self.status,
+            "error": self.error,
+            "latency_ms": round(self.latency_ms, 1),
+        }
+
+
+@dataclass(slots=True)
+class Delivery:
+    id: str
+    provider: str
+    merchant: str
+    session_id: str
+    event: str
+    body: bytes
+    headers: dict[str, str]
+    url: str | None
+    inbox: str
+    created_at: datetime
+    policy: Policy
+    next_at: datetime | None
+    state: str = PENDING
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def record(self, attempt: Attempt) -> None:
+        self.attempts.append(attempt)
+        ok = attempt.status is not None and self.policy.accepts(attempt.status)
+        if ok:
+            self.state, self.next_at = DELIVERED, None
+        elif len(self.attempts) >= len(self.policy.schedule):
+            self.state, self.next_at = FAILED, None
+        else:
+            self.next_at = attempt.at + timedelta(seconds=self.policy.schedule[len(self.attempts)])
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "merchant": self.merchant,
+            "session_id": self.session_id,
+            "event": self.event,
+            "state": self.state,
+            "url": self.url or f"inbox:{self.inbox}",
+            "created_at": iso(self.created_at),
+            "next_attempt_at": iso(self.next_at) if self.next_at else None,
+            "headers": self.headers,
+            "body": self.body.decode(),
+            "attempts": [attempt.public() for attempt in self.attempts],
+        }
+
+
+class Webhooks:
+    """Endpoints, the deliveries log and the built-in inboxes of one sandbox."""
+
     def __init__(self, cap: int = 10_000) -> None:
+        self.endpoints: dict[tuple[str, str], Endpoint] = {}
+        self.inboxes: dict[str, deque[dict[str, Any]]] = {}
+        self.expectations: dict[str, tuple[str, str]] = {}  # inbox name -> (provider, secret)
         self._events: deque[Transition] = deque(maxlen=cap)
+        self._deliveries: OrderedDict[str, Delivery] = OrderedDict()
+        self._cap = cap
+        self._next = 1
 
+    # the event log --------------------------------------------------------------------------
     def record(self, transitions: Iterable[Transition]) -> None:
         self._events.extend(transitions)
 
-    def list(self, provider: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
+    def events(self, provider: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
         return [
             {
                 "provider": event.provider,
@@ -36,3 +163,104 @@ class Outbox:
             for event in self._events
             if (provider is None or event.provider == provider) and (record_id is None or event.record_id == record_id)
         ]
+
+    # deliveries -----------------------------------------------------------------------------
+    def endpoint(self, provider: str, merchant: str, default_secret: str) -> Endpoint:
+        return self.endpoints.get((provider, merchant)) or Endpoint(None, default_secret)
+
+    def enqueue(
+        self, provider: str, merchant: str, session_id: str, event: Event, policy: Policy, secret: str, now: datetime
+    ) -> Delivery | None:
+        """Queue `event` for the merchant's endpoint, unless it is not subscribed to it."""
+        from sandbox import jsonwire
+
+        target = self.endpoint(provider, merchant, secret)
+        subscribed = target.events if target.events is not None else policy.default_events
+        if target.url is not None and subscribed is not None and event.type not in subscribed:
+            return None  # the built-in inbox, standing in for "no endpoint yet", shows every event
+        body = jsonwire.dumps(event.payload)
+        delivery = Delivery(
+            id=f"whd_{self._next:08d}",
+            provider=provider,
+            merchant=merchant,
+            session_id=session_id,
+            event=event.type,
+            body=body,
+            headers={"Content-Type": "application/json", **policy.sign(body, target.secret, now)},
+            url=target.url,
+            inbox=f"{provider}-{merchant}",
+            created_at=now,
+            policy=policy,
+            next_at=now,
+        )
+        self._next += 1
+        self._deliveries[delivery.id] = delivery
+        self._trim()
+        return delivery
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        return self._deliveries.get(delivery_id)
+
+    def redeliver(self, original: Delivery, now: datetime) -> Delivery:
+        """A fresh delivery of the same body and headers, with its own attempts and schedule."""
+        copy = Delivery(
+            id=f"whd_{self._next:08d}",
+            provider=original.provider,
+            merchant=original.merchant,
+            session_id=original.session_id,
+            event=original.event,
+            body=original.body,
+            headers=dict(original.headers),
+            url=original.url,
+            inbox=original.inbox,
+            created_at=now,
+            policy=original.policy,
+            next_at=now,
+        )
+        self._next += 1
+        self._deliveries[copy.id] = copy
+        self._trim()
+        return copy
+
+    def due(self, now: datetime) -> list[Delivery]:
+        """Deliveries whose attempt is due, at most one per session: the oldest still pending."""
+        blocked: set[tuple[str, str]] = set()
+        ready = []
+        for delivery in self._deliveries.values():
+            if delivery.state != PENDING:
+                continue
+            key = (delivery.provider, delivery.session_id)
+            if key in blocked:
+                continue
+            blocked.add(key)
+            if delivery.next_at is not None and delivery.next_at <= now:
+                ready.append(delivery)
+        return ready
+
+    def list(self, filters: Mapping[str, str]) -> list[dict[str, Any]]:
+        keys = ("provider", "session_id", "event", "state", "merchant")
+        chosen = [
+            delivery
+            for delivery in self._deliveries.values()
+            if all(filters.get(key) in (None, getattr(delivery, key)) for key in keys)
+        ]
+        return [delivery.public() for delivery in chosen]
+
+    def _trim(self) -> None:
+        while len(self._deliveries) > self._cap:
+            self._deliveries.popitem(last=False)
+
+    # the built-in inbox ---------------------------------------------------------------------
+    def receive(self, name: str, entry: dict[str, Any]) -> None:
+        self.inboxes.setdefault(name, deque(maxlen=1_000)).append(entry)
+
+    def expectation(self, name: str, providers: Mapping[str, Any]) -> tuple[WebhookSource, str] | None:
+        """What an inbox verifies against: what it was told, else `{provider}-{merchant}`'s secret."""
+        provider_name, secret = self.expectations.get(name, (name.split("-", 1)[0], ""))
+        provider = providers.get(provider_name)
+        if not isinstance(provider, WebhookSource):
+            return None
+        if not secret:
+            merchant = name.split("-", 1)[1] if "-" in name else ""
+            secret = self.endpoint(provider_name, merchant, provider.webhook_secret(merchant)).secret
+        return provider, secret

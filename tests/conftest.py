@@ -58,9 +58,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: Starlette) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free loopback port; yields its base URL."""
-    port = free_port()
+def serve_in_thread(app: Starlette, port: int | None = None) -> Iterator[str]:
+    """Serve `app` with uvicorn on loopback (a free port unless given); yields its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.pipeline import Call, Merchant, Operation, Reply
-from sandbox.providers.payviox import pages, payer, schemas
+from sandbox.providers.payviox import pages, payer, schemas, webhooks
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, OPEN, PayvioxSettings
 from sandbox.providers.payviox.methods import CATALOGUE, Method
 from sandbox.providers.payviox.session import PayvioxSession
@@ -310,6 +310,9 @@ class Payviox:
     authenticate = staticmethod(authenticate)
     render_error = staticmethod(render_error)
     describe = staticmethod(describe)
+    webhook_policy = webhooks.POLICY
+    webhook_events = staticmethod(webhooks.events)
+    webhook_secret = staticmethod(webhooks.secret)
 
 
 PAYVIOX = Payviox()

@@ -1,0 +1,22 @@
+"""A merchant's webhook endpoint for tests: a real HTTP server that records what it receives.
+
+`status` is what it answers; `received` holds (headers, raw body) in arrival order.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+class Receiver:
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.app = Starlette(routes=[Route("/hooks", self._hook, methods=["POST"])])
+
+    async def _hook(self, request: Request) -> Response:
+        self.received.append((dict(request.headers), await request.body()))
+        return Response(b"ok", self.status)
