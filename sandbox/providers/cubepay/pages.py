@@ -1,0 +1,45 @@
+"""CubePay's browser side, served by the sandbox.
+
+`GET /cubepay/vendor/cubist-pay-client-sdk.umd.js` stands for the bundle the docs tell
+merchants to self-host under `public/vendor/` (payment-sdk/integration-guide/initialize-sdk);
+the real one is not published, so this one is written from the documented contract:
+`window.CubePaySDK`, `init(...)` with a merchant id and the `#cubepay-sdk-root` container, a
+modal in a Shadow DOM (dialog on desktop, drawer on narrow screens), `open({paymentSessionId,
+paymentSessionToken})` resolving with the funding transaction hash and rejecting with
+`CubePayClosedError` when the payer closes it. `GET /cubepay/demo` is a merchant page doing
+what the seed page's `PayButton` does.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from sandbox.pipeline import Call, Operation, Reply
+from sandbox.providers.cubepay.accounts import merchant_id, settings
+
+_PAGES = Path(__file__).parent / "pages"
+SDK_FILE = "cubist-pay-client-sdk.umd.js"
+
+
+def _asset(name: str) -> str:
+    return (_PAGES / name).read_text()
+
+
+def sdk_bundle(call: Call) -> Reply:
+    # Reply carries text in `html`; the explicit content-type header wins over text/html.
+    headers = {"content-type": "application/javascript; charset=utf-8", "cache-control": "no-cache"}
+    return Reply(200, html=_asset(SDK_FILE), headers=headers)
+
+
+def demo_page(call: Call) -> Reply:
+    merchant = merchant_id(settings(call.sandbox).demo_api_key)
+    page = _asset("demo.html").replace("{{MERCHANT_ID}}", html.escape(json.dumps(merchant)[1:-1]))
+    return Reply(200, html=page)
+
+
+OPERATIONS = (
+    Operation("sdk_bundle", "GET", f"/vendor/{SDK_FILE}", sdk_bundle, auth=None),
+    Operation("demo_page", "GET", "/demo", demo_page, auth=None),
+)

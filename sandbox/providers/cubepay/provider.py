@@ -1,0 +1,363 @@
+"""CubePay's API: credentials, the operation table, handlers and the error envelope.
+
+Base `https://api.pay.grain.inc` -> `/cubepay`. The new docs print `POST /payment-sessions`
+without a prefix but captures under `/api/v1/...`, and the legacy docs use `/api/v1/`
+everywhere (research: "path prefix inconsistency"), so every route answers under both.
+Errors are `{"error": "<message>"}` (payment-sdk/api-reference/error-codes). Every rule cites
+its page; what the docs do not say is marked `Invented:` and listed in FIDELITY.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
+from sandbox.evm import random_address
+from sandbox.machine import Transition
+from sandbox.pipeline import Call, Merchant, Operation, Reply
+from sandbox.providers.cubepay import funds, pages, schemas, tokens, validation
+from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
+from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
+from sandbox.providers.cubepay.records import CubePaySession, money
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+# Invented: API keys have no documented format; any visible-ASCII bearer value is a key, and
+# one that looks like a JWT is taken for a paymentSessionToken.
+_API_KEY = re.compile(r"^[\x21-\x7e]{1,512}$")
+
+
+def authenticate(call: Call, need: str) -> Merchant:
+    """`need`: "api_key" (server routes), "token" (the SDK's routes), "session" (either), "demo"."""
+    if need == "demo":  # the demo page's own backend route holds the demo merchant's key
+        return Merchant(merchant_id(settings(call.sandbox).demo_api_key), "api_key")
+    scheme, _, credential = call.request.headers.get("authorization", "").partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized(schemas.TOKEN_REQUIRED if need == "token" else schemas.UNAUTHORIZED)
+    if tokens.looks_like_jwt(credential):
+        if need == "api_key":  # payment-sessions-api: the token is for GET and the client routes only
+            raise Unauthorized(schemas.UNAUTHORIZED)
+        try:
+            claims = tokens.verify(tokens.signing_key(call.sandbox.entropy), credential, call.now)
+        except tokens.TokenError as error:
+            raise Unauthorized(str(error)) from None
+        if claims["sub"] != call.path_params.get("session_id"):  # "scoped to this session" (create-payment-session)
+            raise Unauthorized(schemas.TOKEN_WRONG_SESSION)
+        return Merchant(claims["mid"], "session_token")
+    if need == "token" or not _API_KEY.match(credential):
+        raise Unauthorized(schemas.TOKEN_REQUIRED if need == "token" else schemas.UNAUTHORIZED)
+    return Merchant(merchant_id(credential), "api_key")
+
+
+def render_error(error: SandboxError, call: Call) -> Reply:
+    if error.message:
+        call.notes.append(error.message)
+    message = error.message
+    match error.code:
+        case "unauthorized":
+            return Reply(401, {"error": message or "Unauthorized"})
+        case "invalid_request" | "malformed_body" | "invalid_state":  # Invented for states: the docs list 400/401 only
+            return Reply(400, {"error": message or "Bad request"})
+        case "not_found":  # Invented: 404 is not documented
+            return Reply(404, {"error": message or "Not found."})
+        case "method_not_allowed":  # Invented
+            return Reply(405, {"error": "Method not allowed."})
+        case "payload_too_large":  # Invented
+            return Reply(413, {"error": "Request body too large."})
+        case "rate_limited":  # Invented: no limits are documented
+            return Reply(429, {"error": "Too many requests."}, {"Retry-After": str(error.retry_after or 1)})
+        case "unavailable":  # error-codes: 502 "upstream API unavailable"
+            return Reply(502, {"error": "Payment service unavailable."})
+    if error.reason == "idempotency_mismatch":  # Invented: replay of a requestId with another body
+        return Reply(400, {"error": schemas.REQUEST_ID_REUSED})
+    return Reply(500, {"error": "Internal server error."})
+
+
+# sessions ------------------------------------------------------------------------------------
+
+
+def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
+    """Validate a create body and store the new session (create-payment-session's parameters)."""
+    amount = validation.amount(body, "amount")
+    currency = validation.text(body, "currency", required=True, max_length=16)
+    request_id = validation.text(body, "requestId", required=False)
+    config = settings(call.sandbox)
+    if currency not in config.currencies:  # Invented: only USD is ever shown
+        supported = ", ".join(config.currencies)
+        raise InvalidRequest(schemas.UNSUPPORTED_CURRENCY.format(currency=currency, supported=supported))
+    entropy = call.sandbox.entropy
+    session = CubePaySession(
+        id=f"ps_{entropy.text(24)}",  # docs' example: ps_abc123def456
+        merchant=call.owner().id,
+        created_at=call.now,
+        expires_at=call.now + timedelta(seconds=config.session_ttl_seconds),
+        amount=amount,
+        currency=currency or "",
+        network=config.network,
+        token_symbol=config.token_symbol,
+        one_time_wallet=random_address(entropy),
+        status=config.initial_status,
+        request_id=request_id,
+    )
+    call.sandbox.store.add(NAME, session)
+    return session
+
+
+def _token_for(call: Call, session: CubePaySession) -> str:
+    ttl = settings(call.sandbox).token_ttl_seconds
+    return tokens.mint(tokens.signing_key(call.sandbox.entropy), session.id, session.merchant, call.now, ttl)
+
+
+def create_payment_session(call: Call) -> Reply:
+    """POST /payment-sessions: 200 (not 201) with the seed page's fields (api-reference/endpoints)."""
+    session = open_session(call, validation.body_of(call.body))
+    return Reply(200, schemas.created(session, _token_for(call, session)))
+
+
+def demo_create_session(call: Call) -> Reply:
+    """The demo merchant's backend route, as the seed page's Next.js `POST /api/payment-sessions`:
+    `String(amount)`, `currency || "USD"`, and only the id and token go back to the browser."""
+    body = dict(validation.body_of(call.body))
+    if isinstance(body.get("amount"), int | Decimal) and not isinstance(body.get("amount"), bool):
+        body["amount"] = str(body["amount"])
+    body["currency"] = body.get("currency") or "USD"
+    session = open_session(call, body)
+    return Reply(200, {"paymentSessionId": session.id, "paymentSessionToken": _token_for(call, session)})
+
+
+def _owned(call: Call) -> CubePaySession:
+    session = call.sandbox.store.get(NAME, call.path_params["session_id"])
+    if session is None or session.merchant != call.owner().id:  # another merchant's: the same 404
+        raise NotFound(schemas.SESSION_NOT_FOUND)
+    return session  # type: ignore[no-any-return]
+
+
+def get_payment_session(call: Call) -> Reply:
+    return Reply(200, schemas.session_view(_owned(call)))
+
+
+def connect_wallet(call: Call) -> Reply:
+    """connect-wallet-api: `{userAddress, paymentMethodId}`. Invented: answers `{"success": true}`."""
+    session = _owned(call)
+    body = validation.body_of(call.body)
+    user = validation.address(body, "userAddress", required=True)
+    method = validation.text(body, "paymentMethodId", required=False, max_length=64)
+    assert user is not None
+    call.sandbox.emit(*funds.connect(session, user, method, call.now))
+    return Reply(200, {"success": True})
+
+
+def funding_transaction(call: Call) -> Reply:
+    """funding-transaction-api: `{fundingTransactionHash, wait?}` -> `{"success": true}`."""
+    session = _owned(call)
+    body = validation.body_of(call.body)
+    tx = validation.tx_hash(body, "fundingTransactionHash")
+    validation.boolean(body, "wait", False)  # Invented: the sandbox chain confirms at once, so wait changes nothing
+    funds.link(session, tx)
+    return Reply(200, {"success": True})
+
+
+def wallet_transfer(call: Call) -> Reply:
+    """Invented, sandbox-only: the modal's simulated wallet sends the tokens (no real chain)."""
+    session = _owned(call)
+    body = validation.body_of(call.body)
+    sender = validation.address(body, "fromAddress", required=False) or session.user_address
+    if sender is None:
+        raise InvalidRequest("Connect a wallet before sending the funding transaction.")
+    amount = validation.amount(body, "amount") if body.get("amount") is not None else _outstanding(session)
+    landed, fired = funds.transfer(session, sender, amount, call.sandbox.entropy, call.now)
+    call.sandbox.emit(*fired)
+    return Reply(200, {"transactionHash": landed.hash, "amount": money(amount), "status": session.status})
+
+
+def _outstanding(session: CubePaySession) -> Decimal:
+    owed = session.amount - session.received
+    return owed if owed > 0 else session.amount
+
+
+# captures ------------------------------------------------------------------------------------
+
+
+def create_capture(call: Call) -> Reply:
+    """captures: `{requestId, captureAmount, isFinalCapture=false}` -> 202 CAPTURING (endpoints page).
+    Invented: the legacy `finalCapture` is read when `isFinalCapture` is absent."""
+    session = _owned(call)
+    body = validation.body_of(call.body)
+    request_id = validation.text(body, "requestId", required=True)
+    amount = validation.amount(body, "captureAmount", allow_zero=True)
+    field = "isFinalCapture" if "isFinalCapture" in body or "finalCapture" not in body else "finalCapture"
+    final = validation.boolean(body, field, False)
+    sandbox = call.sandbox
+    made, fired = funds.capture(session, amount, final, request_id or "", settings(sandbox), sandbox.entropy, call.now)
+    sandbox.store.schedule(NAME, session.id, made.settles_at)
+    sandbox.emit(*fired)
+    return Reply(202, schemas.capture_accepted(made))
+
+
+def get_capture(call: Call) -> Reply:
+    made = _owned(call).capture(call.path_params["capture_id"])
+    if made is None:
+        raise NotFound(schemas.CAPTURE_NOT_FOUND)
+    return Reply(200, schemas.capture_view(made))
+
+
+def _request_id_key(scope: str) -> Callable[[Call], str | None]:
+    """Pipeline idempotency on `requestId`, namespaced so a session's and a capture's never collide."""
+
+    def key(call: Call) -> str | None:
+        value = call.body.get("requestId") if isinstance(call.body, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            return None
+        return f"{scope}:{call.path_params.get('session_id', '')}:{value.strip()}"
+
+    return key
+
+
+# control actions and the clock --------------------------------------------------------------
+
+
+def _found(call: Call) -> CubePaySession:
+    session = call.sandbox.store.get(NAME, call.path_params["session_id"])
+    if session is None:
+        raise NotFound(schemas.SESSION_NOT_FOUND)
+    return session  # type: ignore[no-any-return]
+
+
+def _action_body(call: Call) -> dict[str, Any]:
+    return call.body if isinstance(call.body, dict) else {}
+
+
+def action_connect(call: Call) -> Reply:
+    """Body: userAddress?, paymentMethodId?. Without an address the payer gets a seeded one."""
+    session, body = _found(call), _action_body(call)
+    user = validation.address(body, "userAddress", required=False) or random_address(call.sandbox.entropy)
+    method = validation.text(body, "paymentMethodId", required=False, max_length=64)
+    call.sandbox.emit(*funds.connect(session, user, method, call.now))
+    return Reply(200, describe(session))
+
+
+def action_fund(call: Call) -> Reply:
+    """Body: amount? (decimal string; short or over is fine; default: what is still owed), fromAddress?."""
+    session, body = _found(call), _action_body(call)
+    amount = validation.amount(body, "amount") if body.get("amount") is not None else _outstanding(session)
+    sender = validation.address(body, "fromAddress", required=False) or session.user_address
+    sender = sender or random_address(call.sandbox.entropy)
+    _, fired = funds.transfer(session, sender, amount, call.sandbox.entropy, call.now)
+    call.sandbox.emit(*fired)
+    return Reply(200, describe(session))
+
+
+def action_cancel(call: Call) -> Reply:
+    session = _found(call)
+    call.sandbox.emit(*funds.cancel(session, call.now))
+    return Reply(200, describe(session))
+
+
+def action_fail(call: Call) -> Reply:
+    """Body: error? (the reason recorded on a capture in flight)."""
+    session = _found(call)
+    reason = validation.text(_action_body(call), "error", required=False) or "Payment failed (sandbox fail action)."
+    call.sandbox.emit(*funds.fail(session, reason, call.now))
+    return Reply(200, describe(session))
+
+
+def on_due(sandbox: Sandbox, record: Any, now: datetime) -> list[Transition]:
+    """Deadline sweep: settle captures that came due, then expire an unfunded session."""
+    session: CubePaySession = record
+    fired = funds.settle_due(session, settings(sandbox).capture_outcome, sandbox.entropy, now)
+    expired = LIFECYCLE.expire_due(session, now)
+    return fired + ([expired] if expired is not None else [])
+
+
+def describe(record: Any) -> dict[str, Any]:
+    """The control API's view: the API's own session, plus what only the sandbox knows."""
+    session: CubePaySession = record
+    view = schemas.session_view(session)
+    view["sandbox"] = {
+        "merchant": session.merchant,
+        "expiresAt": schemas.timestamp(session.expires_at) if session.expires_at else None,
+        "receivedAmount": money(session.received),
+        "paymentMethodId": session.payment_method_id,
+        "requestId": session.request_id,
+        "transfers": [
+            {
+                "transactionHash": t.hash,
+                "fromAddress": t.sender,
+                "amount": money(t.amount),
+                "at": schemas.timestamp(t.at),
+            }
+            for t in session.transfers
+        ],
+        "allowedActions": LIFECYCLE.allowed(session.status),
+    }
+    return view
+
+
+_API = (
+    # name, method, path (below /cubepay and /cubepay/api/v1), handler, auth, idempotency key
+    (
+        "create_payment_session",
+        "POST",
+        "/payment-sessions",
+        create_payment_session,
+        "api_key",
+        _request_id_key("create"),
+    ),
+    ("get_payment_session", "GET", "/payment-sessions/{session_id}", get_payment_session, "session", None),
+    ("connect_wallet", "POST", "/payment-sessions/{session_id}/connect-wallet", connect_wallet, "token", None),
+    (
+        "funding_transaction",
+        "POST",
+        "/payment-sessions/{session_id}/funding-transaction",
+        funding_transaction,
+        "token",
+        None,
+    ),
+    (
+        "create_capture",
+        "POST",
+        "/payment-sessions/{session_id}/captures",
+        create_capture,
+        "api_key",
+        _request_id_key("capture"),
+    ),
+    ("get_capture", "GET", "/payment-sessions/{session_id}/captures/{capture_id}", get_capture, "api_key", None),
+)
+
+
+class CubePay:
+    name = NAME
+    title = "CubePay"
+    base_path = "/cubepay"
+    lifecycle = LIFECYCLE
+    settings_model = CubePaySettings
+    operations = (
+        *(
+            Operation(name, method, prefix + path, handler, auth=auth, idempotency_key=key)
+            for prefix in ("", "/api/v1")
+            for name, method, path, handler, auth, key in _API
+        ),
+        Operation(
+            "sandbox_wallet_transfer",
+            "POST",
+            "/sandbox-wallet/payment-sessions/{session_id}/transfer",
+            wallet_transfer,
+            auth="token",
+        ),
+        Operation("demo_create_session", "POST", "/demo/api/payment-sessions", demo_create_session, auth="demo"),
+        *pages.OPERATIONS,
+    )
+    actions = {"connect": action_connect, "fund": action_fund, "cancel": action_cancel, "fail": action_fail}
+    authenticate = staticmethod(authenticate)
+    render_error = staticmethod(render_error)
+    describe = staticmethod(describe)
+    on_due = staticmethod(on_due)
+
+
+CUBEPAY = CubePay()
