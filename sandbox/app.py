@@ -24,10 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount
 
-from sandbox import control, pipeline
+from sandbox import control, fixtures, pipeline
 from sandbox.clock import Clock
 from sandbox.dispatcher import Dispatcher
 from sandbox.entropy import Entropy
+from sandbox.faults import Faults
 from sandbox.journal import Journal
 from sandbox.machine import Transition
 from sandbox.pipeline import Provider
@@ -37,7 +38,7 @@ from sandbox.scenarios import Scenario, scenario_model
 from sandbox.store import Store
 from sandbox.webhooks import Webhooks, WebhookSource
 
-ScenarioModel = scenario_model({name: provider.settings_model for name, provider in PROVIDERS.items()})
+ScenarioModel = scenario_model(PROVIDERS)
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Sandbox:
     limiter: RateLimiter
     journal: Journal
     webhooks: Webhooks
+    faults: Faults
+    fixtures: dict[str, Any]  # fixture name -> the body its create call answered
 
     def __init__(self, settings: Settings | None = None, providers: Mapping[str, Provider] = PROVIDERS) -> None:
         self.settings = settings or Settings()
@@ -82,6 +85,9 @@ class Sandbox:
         self.limiter = RateLimiter()
         self.journal = Journal(self.settings.journal_cap)
         self.webhooks = Webhooks()
+        self.faults = Faults()  # none armed while the scenario's fixtures are built
+        self.fixtures = fixtures.build(self)
+        self.faults = Faults(self.settings.scenario.faults, self.entropy.seed)
 
     @property
     def scenario(self) -> Scenario:

@@ -1,4 +1,4 @@
-"""`sandbox serve | check`: the command line.
+"""`sandbox serve | check | run`: the command line.
 
 `serve` runs one uvicorn worker and refuses more: all state lives in one process, so a
 second worker would be a second, disagreeing sandbox. Scale out with one sandbox per CI job,
@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     check = commands.add_parser("check", help="validate scenario files")
     check.add_argument("files", nargs="+")
+    run = commands.add_parser("run", help="play a scenario's steps and print the timeline (exit 1 on a failure)")
+    run.add_argument("file")
+    run.add_argument("--url", help="a running sandbox to play against (default: in-process)")
     return parser
 
 
@@ -35,23 +38,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args.files)
+    if args.command == "run":
+        return _run(args.file, args.url)
     return _serve(args)
 
 
 def _check(files: list[str]) -> int:
-    from sandbox.app import ScenarioModel
+    """Validate each file and build its fixtures (a fixture that cannot be built is an error too)."""
+    from sandbox.app import Sandbox, ScenarioModel, Settings
     from sandbox.scenarios import ScenarioError, load_file
 
     failed = 0
     for path in files:
         try:
-            load_file(ScenarioModel, path)
+            Sandbox(Settings(scenario=load_file(ScenarioModel, path)))
         except (ScenarioError, OSError) as error:
             failed += 1
             print(error, file=sys.stderr)
         else:
             print(f"{path}: ok")
     return 1 if failed else 0
+
+
+def _run(path: str, url: str | None) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from sandbox.app import ScenarioModel
+    from sandbox.runner import run
+    from sandbox.scenarios import ScenarioError, load_text
+
+    try:
+        text = Path(path).read_text()
+        scenario = load_text(ScenarioModel, text, path)
+        return asyncio.run(run(scenario, text, path, url))
+    except (ScenarioError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 def banner(host: str, port: int, seed: int, scenario: str) -> str:
@@ -78,11 +101,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         scenario = load_file(ScenarioModel, args.scenario) if args.scenario else ScenarioModel()
+        settings = Settings(scenario=scenario, seed=args.seed)
+        app = create_app(settings)  # builds the scenario's fixtures, which may fail
     except (ScenarioError, OSError) as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
-    settings = Settings(scenario=scenario, seed=args.seed)
-    app = create_app(settings)
     print(banner(args.host, args.port, settings.effective_seed(), scenario.name), flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=None)
     return 0

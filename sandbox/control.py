@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import control_webhooks, jsonwire, pipeline
+from sandbox import control_scenario, control_webhooks, jsonwire, pipeline
 from sandbox.clock import iso, parse_instant
 from sandbox.pipeline import Operation
 
@@ -110,11 +110,6 @@ async def events(request: Request) -> Response:
     return _json({"events": _sandbox(request).webhooks.events(query.get("provider"), query.get("session_id"))})
 
 
-async def scenario(request: Request) -> Response:
-    sandbox = _sandbox(request)
-    return _json({"scenario": sandbox.scenario.model_dump(mode="json"), "seed": sandbox.entropy.seed})
-
-
 def _provider(request: Request) -> Any:
     return _sandbox(request).providers.get(request.path_params["provider"])
 
@@ -166,7 +161,7 @@ def routes() -> list[Route]:
         Route("/clock/set", clock_set, methods=["POST"]),
         Route("/requests", requests, methods=["GET"]),
         Route("/events", events, methods=["GET"]),
-        Route("/scenario", scenario, methods=["GET"]),
+        *control_scenario.routes(),
         Route("/{provider}/sessions", sessions, methods=["GET"]),
         Route("/{provider}/sessions/{session_id}", session, methods=["GET"]),
         Route("/{provider}/sessions/{session_id}/actions/{action}", action, methods=["POST"]),

@@ -1,7 +1,8 @@
 """The one ordered request flow every provider operation goes through.
 
-    read body (size cap) -> expire what came due -> auth -> rate limits -> idempotency replay
-    -> handler (validation + state machine, sync) -> response -> journal
+    read body (size cap) -> expire what came due -> auth -> rate limits -> scenario fault
+    (before commit) -> idempotency replay -> handler (validation + state machine, sync)
+    -> response -> journal (and idempotency record) -> scenario fault (after commit)
 
 A provider is data plus a few functions (the `Provider` protocol); an `Operation` is one row
 of its table: method, real path, handler, which credential it takes, its rate limits and how
@@ -71,6 +72,7 @@ class Call:
     body: Any = None
     merchant: Merchant | None = None
     notes: list[str] = field(default_factory=list)
+    fault: int | None = None  # the scenario fault rule answering this call (faults.py)
 
     @property
     def path_params(self) -> Mapping[str, str]:
@@ -188,6 +190,11 @@ def start_call(request: Request, provider: Provider, operation: str) -> Call:
 
 async def run(call: Call, op: Operation | None) -> Response:
     """Run one request through the flow; `op` is None for an unmatched path or method."""
+    response = await _flow(call, op)
+    return await call.sandbox.faults.after_commit(call, response)  # scenario fault, after commit
+
+
+async def _flow(call: Call, op: Operation | None) -> Response:
     sandbox = call.sandbox
     try:
         call.raw = await read_body(call.request, sandbox.settings.body_limit)
@@ -200,6 +207,9 @@ async def run(call: Call, op: Operation | None) -> Response:
         if op.limits is not None:
             for rule in op.limits(call):
                 sandbox.limiter.hit(call.provider.name, call.merchant.id if call.merchant else "", rule, call.now)
+        injected = await sandbox.faults.before_commit(call, op)  # scenario fault, before commit
+        if injected is not None:
+            return _finish(call, injected)
         key = op.idempotency_key(call) if op.idempotency_key else None
         if key is not None:
             return _replay_or_run(call, op, key)

@@ -1,20 +1,27 @@
 """Scenario files: YAML validated into pydantic models that refuse unknown keys.
 
-A scenario sets the seed, the clock and each provider's settings. The `providers` section is
-assembled from the providers' own settings models by `scenario_model()`, so this module never
-imports a provider and a new provider's settings are checked the moment it is registered.
-Errors name the file, the line and the field, and nothing is half-loaded.
+A scenario sets the seed, the clock, merchants, each provider's settings, faults, fixtures
+and steps. The `providers` and `merchants` sections are assembled by `scenario_model()` from
+what each registered provider exposes (`settings_model`, and an optional `merchant_model`), and
+faults, fixtures and steps are checked against the providers' operation and action tables, so
+this module never imports a provider and a new provider plugs in the moment it is registered.
+Errors name the file, the line and the field (`FILE:LINE: field: what is wrong`), and nothing
+is half-loaded: `load_text` either returns a whole valid scenario or raises `ScenarioError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model
+
+from sandbox.faults import FaultRule
+from sandbox.pipeline import Provider
+from sandbox.steps import CallSpec, Fixture, Step, references
 
 
 class ScenarioError(ValueError):
@@ -35,20 +42,56 @@ class ClockSettings(BaseModel):
 class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # name -> (operation names, action names), set by scenario_model() for the reference checks
+    catalogue: ClassVar[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {}
+
     name: str = "unnamed"
     description: str = ""
     seed: int | None = None
     clock: ClockSettings = ClockSettings()
+    merchants: dict[str, Any] = {}  # replaced by scenario_model(): merchant name -> per-provider settings
     providers: Any = None  # replaced by scenario_model() with one field per provider
+    faults: list[FaultRule] = []
+    fixtures: list[Fixture] = []
+    steps: list[Step] = []
+
+    _source: str = PrivateAttr("<scenario>")
+    _node: Any = PrivateAttr(None)
 
     def settings_for(self, provider: str) -> Any:
         return getattr(self.providers, provider)
 
+    def merchants_for(self, provider: str) -> dict[str, Any]:
+        """Merchant name -> this provider's merchant settings, for merchants that declare it."""
+        found = {}
+        for name, merchant in self.merchants.items():
+            settings = getattr(merchant, provider, None)
+            if settings is not None:
+                found[name] = settings
+        return found
 
-def scenario_model(provider_settings: Mapping[str, type[BaseModel]]) -> type[Scenario]:
-    fields: dict[str, Any] = {name: (model, model()) for name, model in provider_settings.items()}
-    providers = create_model("Providers", __config__=ConfigDict(extra="forbid"), **fields)
-    return create_model("Scenario", __base__=Scenario, providers=(providers, providers()))
+    def where(self, path: Sequence[str | int]) -> str:
+        """`FILE:LINE` of the YAML node at `path` (the deepest one that exists)."""
+        return f"{self._source}:{_line_of(self._node, [str(part) for part in path])}"
+
+
+def scenario_model(providers: Mapping[str, Provider]) -> type[Scenario]:
+    """The Scenario model for these providers: their settings, merchant settings and tables."""
+    settings: dict[str, Any] = {name: (p.settings_model, p.settings_model()) for name, p in providers.items()}
+    section = create_model("Providers", __config__=ConfigDict(extra="forbid"), **settings)
+    merchant_fields: dict[str, Any] = {
+        name: (p.merchant_model | None, None)  # type: ignore[attr-defined]
+        for name, p in providers.items()
+        if getattr(p, "merchant_model", None) is not None
+    }
+    merchant = create_model("Merchant", __config__=ConfigDict(extra="forbid"), **merchant_fields)
+    model = create_model(
+        "Scenario", __base__=Scenario, providers=(section, section()), merchants=(dict[str, merchant], {})
+    )
+    model.catalogue = {
+        name: (frozenset(op.name for op in p.operations), frozenset(p.actions)) for name, p in providers.items()
+    }
+    return model
 
 
 def load_text(model: type[Scenario], text: str, source: str = "<scenario>") -> Scenario:
@@ -64,17 +107,111 @@ def load_text(model: type[Scenario], text: str, source: str = "<scenario>") -> S
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}:1: a scenario is a mapping of sections (name, seed, clock, providers, ...)"])
     try:
-        return model.model_validate(data)
+        scenario = model.model_validate(data)
     except ValidationError as error:
         problems = []
         for item in error.errors():
             path = [str(part) for part in item["loc"]]
-            problems.append(f"{source}:{_line_of(node, path)}: {'.'.join(path) or '(top)'}: {item['msg']}")
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{source}:{_line_of(node, path)}: {'.'.join(path) or '(top)'}: {message}")
         raise ScenarioError(problems) from None
+    scenario._source, scenario._node = source, node
+    problems = [
+        f"{scenario.where(path)}: {'.'.join(map(str, path))}: {message}" for path, message in _dangling(scenario)
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
 
 
 def load_file(model: type[Scenario], path: str | Path) -> Scenario:
     return load_text(model, Path(path).read_text(), str(path))
+
+
+Problem = tuple[list[str | int], str]
+
+
+def _dangling(scenario: Scenario) -> Iterator[Problem]:
+    """References the models cannot check alone: providers, operations, actions, variables."""
+    catalogue = type(scenario).catalogue
+    for index, rule in enumerate(scenario.faults):
+        yield from _operation(catalogue, ["faults", index, "match"], rule.match.provider, rule.match.operation)
+    known: list[str] = []
+    for index, fixture in enumerate(scenario.fixtures):
+        at: list[str | int] = ["fixtures", index]
+        if fixture.provider not in catalogue:
+            yield [*at, "provider"], f"no provider {fixture.provider!r}; there are {sorted(catalogue)}"
+            continue
+        calls = [([*at, "create"], fixture.create)]
+        calls += [([*at, "then", number, "call"], then.call) for number, then in enumerate(fixture.then) if then.call]
+        for where, call in calls:
+            if call.operation is None:
+                yield where, "fixtures call operations by name (`operation`), not raw paths"
+            else:
+                yield from _operation(catalogue, where, call.provider or fixture.provider, call.operation)
+        for number, then in enumerate(fixture.then):
+            if then.action is not None:
+                yield from _action(catalogue, [*at, "then", number, "action"], fixture.provider, then.action)
+        yield from _undefined([*at, "create"], fixture.create, known)
+        yield from _undefined([*at, "then"], fixture.then, [*known, fixture.name])
+        yield from _unique(at, fixture.name, known)
+        known.append(fixture.name)
+    for index, step in enumerate(scenario.steps):
+        at = ["steps", index]
+        if step.call is not None:
+            yield from _call(catalogue, [*at, "call"], step.call)
+        if step.action is not None:
+            yield from _action(catalogue, [*at, "action"], step.action.provider, step.action.action)
+        yield from _undefined(at, step, known)
+        if step.name:
+            yield from _unique(at, step.name, known)
+            known.append(step.name)
+
+
+def _unique(at: list[str | int], name: str, known: list[str]) -> Iterator[Problem]:
+    if name in known:
+        yield [*at, "name"], f"the name {name!r} is already taken by an earlier fixture or step"
+
+
+def _call(catalogue: Mapping[str, Any], at: list[str | int], call: CallSpec) -> Iterator[Problem]:
+    if call.operation is not None:
+        yield from _operation(catalogue, at, call.provider, call.operation, required=True)
+
+
+def _operation(
+    catalogue: Mapping[str, Any],
+    at: list[str | int],
+    provider: str | None,
+    operation: str | None,
+    required: bool = False,
+) -> Iterator[Problem]:
+    if provider is None:
+        if required:
+            yield [*at, "provider"], "an operation needs its provider"
+        return
+    if provider not in catalogue:
+        yield [*at, "provider"], f"no provider {provider!r}; there are {sorted(catalogue)}"
+        return
+    operations, actions = catalogue[provider]
+    if operation is None or operation in operations:
+        return
+    if operation.startswith("action.") and operation.removeprefix("action.") in actions:
+        return
+    yield [*at, "operation"], f"{provider} has no operation {operation!r}; it has {sorted(operations)}"
+
+
+def _action(catalogue: Mapping[str, Any], at: list[str | int], provider: str, action: str) -> Iterator[Problem]:
+    if provider not in catalogue:
+        yield [*at[:-1], "provider"], f"no provider {provider!r}; there are {sorted(catalogue)}"
+    elif action not in catalogue[provider][1]:
+        yield at, f"{provider} has no action {action!r}; it has {sorted(catalogue[provider][1])}"
+
+
+def _undefined(at: list[str | int], model: BaseModel | Sequence[BaseModel], known: list[str]) -> Iterator[Problem]:
+    for path, name in references(model):
+        if name not in known:
+            defined = ", ".join(known) or "none yet"
+            yield [*at, *path], f"undefined variable ${{{name}}} (defined before this point: {defined})"
 
 
 def _line_of(node: yaml.Node | None, path: list[str]) -> int:

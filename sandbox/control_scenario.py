@@ -1,0 +1,70 @@
+"""`GET` and `PUT /_sandbox/scenario`: show the active scenario, or load another one.
+
+`PUT` takes the scenario as YAML or JSON (JSON is YAML). A scenario that does not validate,
+or whose fixtures cannot be built, answers 400 with the same `FILE:LINE: field: problem`
+lines `sandbox check` prints, and the active scenario and all state stay as they were.
+A good one replaces the settings and resets the sandbox: every session, counter and
+journal entry is wiped, the clock restarts from the new scenario's `clock`, its fixtures are
+built and its fault counters start at zero. Its `seed` replaces the running one; without a
+seed, the running seed stays. `?source=NAME` names the text in error lines (`sandbox run`
+passes the file's path).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sandbox import jsonwire
+from sandbox.scenarios import ScenarioError, load_text
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+
+def describe(sandbox: Sandbox) -> dict[str, Any]:
+    return {
+        "scenario": sandbox.scenario.model_dump(mode="json", by_alias=True),
+        "seed": sandbox.entropy.seed,
+        "faults": sandbox.faults.describe(),
+        "fixtures": sandbox.fixtures,
+    }
+
+
+def _answer(body: Any, status: int = 200) -> Response:
+    return Response(jsonwire.dumps(body), status, media_type="application/json")
+
+
+async def show(request: Request) -> Response:
+    return _answer(describe(request.app.state.sandbox))
+
+
+async def load(request: Request) -> Response:
+    sandbox: Sandbox = request.app.state.sandbox
+    source = request.query_params.get("source", "<PUT /_sandbox/scenario>")
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        return _invalid([f"{source}:1: the scenario must be UTF-8 text"])
+    try:
+        scenario = load_text(type(sandbox.scenario), text, source)
+        seed = None if scenario.seed is not None else sandbox.entropy.seed
+        settings = dataclasses.replace(sandbox.settings, scenario=scenario, seed=seed)
+        type(sandbox)(settings, sandbox.providers)  # a trial build: fixtures that fail raise here
+    except ScenarioError as error:
+        return _invalid(error.problems)
+    sandbox.settings = settings
+    sandbox.reset()
+    return _answer(describe(sandbox))
+
+
+def _invalid(problems: list[str]) -> Response:
+    return _answer({"error": "invalid_scenario", "message": "\n".join(problems), "problems": problems}, 400)
+
+
+def routes() -> list[Route]:
+    return [Route("/scenario", show, methods=["GET"]), Route("/scenario", load, methods=["PUT"])]

@@ -1,0 +1,281 @@
+"""Scenario faults: which calls they hit, when they fire, what the client gets instead.
+
+A rule has a `match` (provider, operation, method, path glob, merchant, body subset, headers),
+a `when` (the nth match, the first `times`, every kth, a seeded probability, after an instant)
+and an `act`: a provider-native error by domain code (rendered by that provider's own
+`render_error`, so a 429 is Payviox's 429 with its `Retry-After`), a raw reply, added latency,
+a dropped connection or a body cut off mid-way. The pipeline calls this module once per phase:
+
+- `before_commit`, after auth and rate limits and before the handler: nothing changes state;
+- `after_commit`, once the response exists and its idempotency record is stored: the state
+  changed, but the client never learns it, so a retry with the same key gets the original.
+
+Rules are tried in file order and the first that fires answers; every rule counts each call it
+matches, and `describe()` shows both counts (GET /_sandbox/scenario). Probabilities come from
+their own RNG seeded from the sandbox seed, so adding a fault never shifts the ids a run makes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from sandbox.errors import SandboxError
+from sandbox.pipeline import Reply, to_response
+from sandbox.steps import mismatches
+
+if TYPE_CHECKING:
+    from sandbox.pipeline import Call, Operation
+
+
+def error_classes() -> dict[str, type[SandboxError]]:
+    """Domain code -> error class, for every SandboxError subclass imported so far."""
+    found: dict[str, type[SandboxError]] = {SandboxError.code: SandboxError}
+    pending = [SandboxError]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            found.setdefault(sub.code, sub)
+            pending.append(sub)
+    return found
+
+
+class Match(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str | None = None
+    operation: str | None = Field(None, description="a name from the provider's operation table, or action.<name>")
+    method: str | None = None
+    path: str | None = Field(None, description="glob on the request path, e.g. /payviox/payment/*")
+    merchant: str | None = None
+    body: dict[str, Any] = Field({}, description="a subset the JSON request body must contain")
+    headers: dict[str, str] = Field({}, description="header -> exact value (names are case-insensitive)")
+
+
+class When(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nth: int | None = Field(None, ge=1, description="only the nth matching call")
+    times: int | None = Field(None, ge=1, description="fire at most this many times, then behave")
+    every: int | None = Field(None, ge=1, description="every kth matching call")
+    probability: float | None = Field(None, ge=0, le=1, description="chance per matching call (seeded)")
+    after: datetime | None = Field(None, description="only once the sandbox clock is at or past this instant")
+
+
+class RawReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: int = Field(ge=100, le=599)
+    body: Any = None
+    headers: dict[str, str] = {}
+
+
+class Act(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    error: str | None = Field(None, description="a domain error code, rendered in the provider's own envelope")
+    message: str = ""
+    reason: str | None = None
+    retry_after: int | None = Field(None, ge=0)
+    scope: str | None = None
+    fields: dict[str, list[str]] = {}
+    respond: RawReply | None = None
+    latency: float | None = Field(None, ge=0, le=60, description="seconds to wait before answering")
+    drop: bool = Field(False, description="close the connection without a response")
+    truncate: bool = Field(False, description="send the headers and half the body, then close")
+
+    @model_validator(mode="after")
+    def _one_outcome(self) -> Act:
+        outcomes = [name for name in ("error", "respond", "drop", "truncate") if getattr(self, name)]
+        if len(outcomes) > 1:
+            raise ValueError(f"an act has at most one of error, respond, drop, truncate (got {outcomes})")
+        if not outcomes and self.latency is None:
+            raise ValueError("an act needs one of error, respond, latency, drop, truncate")
+        codes = error_classes()
+        if self.error is not None and self.error not in codes:
+            raise ValueError(f"unknown error code {self.error!r}; known: {sorted(codes)}")
+        return self
+
+    @property
+    def replaces(self) -> bool:
+        """True when the client gets something other than the normal answer (not just later)."""
+        return self.error is not None or self.respond is not None or self.drop or self.truncate
+
+
+class FaultRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    phase: Literal["before_commit", "after_commit"] = "before_commit"
+    match: Match = Match()
+    when: When = When()
+    act: Act
+
+
+class Faults:
+    """The active rules with their counters; rebuilt by every reset."""
+
+    def __init__(self, rules: Sequence[FaultRule] = (), seed: int = 0) -> None:
+        self.rules = list(rules)
+        self.matched = [0] * len(self.rules)
+        self.fired = [0] * len(self.rules)
+        self._rng = random.Random(f"faults:{seed}")
+
+    def label(self, index: int) -> str:
+        return self.rules[index].name or f"faults[{index}]"
+
+    async def before_commit(self, call: Call, op: Operation) -> Reply | None:
+        """A reply that replaces the handler's, or None to go on."""
+        index = await self._fire(call, "before_commit", "before commit")
+        if index is None or not self.rules[index].act.replaces:
+            return None  # nothing fired, or latency only: carry on
+        call.fault = index
+        return self._reply(call, index)
+
+    async def after_commit(self, call: Call, response: Response) -> Response:
+        """Deliver a before-commit fault's reply, or let an after-commit rule replace a success."""
+        if call.fault is not None:
+            return _deliver(self.rules[call.fault].act, response)
+        if response.status_code >= 400 or call.operation == "unmatched":
+            return response  # nothing was committed
+        index = await self._fire(call, "after_commit", "after commit (the change stands)")
+        if index is None:
+            return response
+        act = self.rules[index].act
+        if act.error is not None or act.respond is not None:
+            response = to_response(self._reply(call, index))
+        return _deliver(act, response)
+
+    async def _fire(self, call: Call, phase: str, note: str) -> int | None:
+        index = self._pick(call, phase)
+        if index is not None:
+            call.notes.append(f"fault {self.label(index)} fired {note}")
+            latency = self.rules[index].act.latency
+            if latency:
+                await asyncio.sleep(latency)
+        return index
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "rule": index,
+                "name": self.label(index),
+                "phase": rule.phase,
+                "match": rule.match.model_dump(mode="json", exclude_defaults=True),
+                "when": rule.when.model_dump(mode="json", exclude_defaults=True),
+                "act": rule.act.model_dump(mode="json", exclude_defaults=True),
+                "matched": self.matched[index],
+                "fired": self.fired[index],
+            }
+            for index, rule in enumerate(self.rules)
+        ]
+
+    def _pick(self, call: Call, phase: str) -> int | None:
+        chosen = None
+        for index, rule in enumerate(self.rules):
+            if rule.phase != phase or not _matches(rule.match, call):
+                continue
+            self.matched[index] += 1
+            if chosen is None and self._due(index, call.now):
+                self.fired[index] += 1
+                chosen = index
+        return chosen
+
+    def _due(self, index: int, now: datetime) -> bool:
+        when, count = self.rules[index].when, self.matched[index]
+        if when.after is not None and now < when.after:
+            return False
+        if when.nth is not None and count != when.nth:
+            return False
+        if when.every is not None and count % when.every:
+            return False
+        if when.times is not None and self.fired[index] >= when.times:
+            return False
+        return when.probability is None or self._rng.random() < when.probability
+
+    def _reply(self, call: Call, index: int) -> Reply:
+        act = self.rules[index].act
+        if act.respond is not None:
+            reply = Reply(act.respond.status, act.respond.body, dict(act.respond.headers))
+        else:
+            error = error_classes()[act.error or "unavailable"](
+                act.message, reason=act.reason, fields=act.fields, retry_after=act.retry_after, scope=act.scope
+            )
+            reply = call.provider.render_error(error, call)
+        reply.headers["X-Sandbox-Fault"] = self.label(index)
+        return reply
+
+
+def _matches(match: Match, call: Call) -> bool:
+    request = call.request
+    if match.provider is not None and match.provider != call.provider.name:
+        return False
+    if match.operation is not None and match.operation != call.operation:
+        return False
+    if match.method is not None and match.method.upper() != request.method:
+        return False
+    if match.path is not None and not fnmatch.fnmatchcase(request.url.path, match.path):
+        return False
+    if match.merchant is not None and (call.merchant is None or call.merchant.id != match.merchant):
+        return False
+    if match.body and mismatches(match.body, call.body if isinstance(call.body, dict) else None):
+        return False
+    return all(request.headers.get(name) == value for name, value in match.headers.items())
+
+
+def _deliver(act: Act, response: Response) -> Response:
+    if act.drop:
+        return Dropped()
+    if act.truncate:
+        return Truncated(response)
+    return response
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised to an in-process (ASGI transport) client, which has no socket to close: httpx
+    clients catch it as the same `httpx.TransportError` a real dropped connection gives."""
+
+
+async def _hang_up(receive: Receive, what: str) -> None:
+    """Close the client's socket. uvicorn's `receive` is a method of its request cycle, which
+    holds the transport; waiting for the disconnect it reports keeps uvicorn from answering
+    a 500 in our place."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None:
+        raise DroppedConnection(f"sandbox fault: {what}")
+    transport.close()
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+class Dropped(Response):
+    """No status line, no headers: the socket just closes."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", 0)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _hang_up(receive, "connection dropped")
+
+
+class Truncated(Response):
+    """The real status and headers (with the full Content-Length), half the body, then close."""
+
+    def __init__(self, original: Response) -> None:
+        super().__init__(b"", original.status_code)
+        self.original = original
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = bytes(self.original.body)
+        start = {"type": "http.response.start", "status": self.original.status_code}
+        await send({**start, "headers": self.original.raw_headers})
+        await send({"type": "http.response.body", "body": body[: max(1, len(body) // 2)], "more_body": True})
+        await _hang_up(receive, "response truncated mid-body")

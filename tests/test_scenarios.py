@@ -1,0 +1,184 @@
+"""Scenario files: line-numbered errors, `sandbox check`, and PUT/GET /_sandbox/scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.app import ScenarioModel
+from sandbox.cli import main
+from sandbox.scenarios import ScenarioError, load_text
+
+pytestmark = pytest.mark.anyio
+
+SECRET = {"Authorization": "Bearer sk_test_acme"}
+ORDER = {
+    "amount": 1000,
+    "currency": "USD",
+    "customer": "c1",
+    "order_id": "o1",
+    "items": [{"name": "Plan", "quantity": 1, "price": 1000}],
+}
+
+GOOD = """\
+name: good
+seed: 11
+clock: {start: "2026-03-01T00:00:00Z", manual: true}
+fixtures:
+  - name: paid
+    provider: payviox
+    create:
+      operation: create_session
+      headers: {Authorization: Bearer sk_test_acme}
+      body: {amount: 1000, currency: USD, customer: c1, order_id: fixture-1,
+             items: [{name: Plan, quantity: 1, price: 1000}]}
+    then:
+      - action: pay
+        body: {outcome: succeeded}
+faults:
+  - name: no-balance
+    match: {provider: payviox, operation: get_balance}
+    act: {error: unavailable}
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        load_text(ScenarioModel, text, "s.yaml")
+    return caught.value.problems
+
+
+def test_a_typo_in_a_key_names_file_line_and_field() -> None:
+    text = "name: x\nclock:\n  manual: true\n  strat: 2026-01-01T00:00:00Z\n"
+    assert problems(text) == ["s.yaml:4: clock.strat: Extra inputs are not permitted"]
+
+
+def test_a_wrong_type_deep_in_a_provider_section_is_line_numbered() -> None:
+    text = "providers:\n  payviox:\n    rate_limits:\n      per_ip: lots\n"
+    [problem] = problems(text)
+    assert problem.startswith("s.yaml:4: providers.payviox.rate_limits.per_ip: ")
+
+
+def test_an_unknown_operation_lists_the_real_ones() -> None:
+    text = "faults:\n  - match: {provider: payviox, operation: create_sesion}\n    act: {error: unavailable}\n"
+    [problem] = problems(text)
+    assert problem.startswith("s.yaml:2: faults.0.match.operation: payviox has no operation 'create_sesion'")
+    assert "'create_session'" in problem
+
+
+def test_an_unknown_provider_and_error_code_are_errors() -> None:
+    assert problems("faults:\n  - match: {provider: stripe}\n    act: {error: unavailable}\n") == [
+        f"s.yaml:2: faults.0.match.provider: no provider 'stripe'; there are {sorted(ScenarioModel.catalogue)}"
+    ]
+    [problem] = problems("faults:\n  - act: {error: on_fire}\n")
+    assert problem.startswith("s.yaml:2: faults.0.act: unknown error code 'on_fire'")
+
+
+def test_a_step_using_an_undefined_variable_is_an_error() -> None:
+    text = (
+        "steps:\n"
+        "  - name: made\n"
+        "    call: {provider: payviox, operation: get_balance, headers: {Authorization: Bearer sk_test_a}}\n"
+        "  - call:\n"
+        "      provider: payviox\n"
+        "      operation: get_payment_details\n"
+        "      params: {session_id: '${mdae.session_id}'}\n"
+    )
+    assert problems(text) == [
+        "s.yaml:7: steps.1.call.params.session_id: undefined variable ${mdae} (defined before this point: made)"
+    ]
+
+
+def test_a_variable_defined_by_a_later_step_is_not_yet_defined() -> None:
+    text = (
+        "steps:\n"
+        "  - call: {method: GET, path: '/payviox/payment/${later.session_id}'}\n"
+        "  - name: later\n"
+        "    advance: 1\n"
+    )
+    [problem] = problems(text)
+    assert problem.startswith("s.yaml:2: steps.0.call.path: undefined variable ${later}")
+
+
+def test_broken_yaml_names_its_line() -> None:
+    [problem] = problems("name: x\nclock: {manual: true\nseed: 1\n")
+    assert problem.startswith("s.yaml:3: not valid YAML")
+
+
+def test_check_accepts_good_files_and_rejects_bad_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(GOOD)
+    bad.write_text(GOOD.replace("operation: get_balance", "operation: get_balanse"))
+    assert main(["check", str(good)]) == 0
+    assert main(["check", str(good), str(bad)]) == 1
+    assert f"{bad}:17: faults.0.match.operation: payviox has no operation 'get_balanse'" in capsys.readouterr().err
+
+
+def test_check_builds_fixtures_and_reports_one_that_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(GOOD.replace("outcome: succeeded", "outcome: maybe"))
+    assert main(["check", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert f"{broken}:13: fixtures.0.then.0.action: action.pay answered 400" in err
+
+
+async def test_put_loads_a_scenario_and_resets(client: httpx.AsyncClient) -> None:
+    before = await client.post("/payviox/session", json=ORDER, headers=SECRET)
+    assert before.status_code == 201
+    response = await client.put("/_sandbox/scenario", content=GOOD)
+    assert response.status_code == 200, response.text
+    shown = (await client.get("/_sandbox/scenario")).json()
+    assert shown["scenario"]["name"] == "good"
+    assert shown["seed"] == 11
+    assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-03-01T00:00:00.000Z"
+    sessions = (await client.get("/_sandbox/payviox/sessions")).json()["sessions"]
+    assert [session["status"] for session in sessions] == ["succeeded"]  # the fixture; the old session is gone
+    assert shown["fixtures"]["paid"]["session_id"] == sessions[0]["session_id"]
+    assert (await client.get("/payviox/balance", headers=SECRET)).status_code == 503  # its fault is armed
+
+
+async def test_put_accepts_json(client: httpx.AsyncClient) -> None:
+    body = json.dumps({"name": "as-json", "seed": 5, "providers": {"payviox": {"balance": 777}}})
+    response = await client.put("/_sandbox/scenario", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert (await client.get("/payviox/balance", headers=SECRET)).json()["balance"] == 777
+
+
+async def test_a_bad_put_is_400_with_line_numbers_and_the_old_scenario_stays(client: httpx.AsyncClient) -> None:
+    assert (await client.put("/_sandbox/scenario", content=GOOD)).status_code == 200
+    session = (await client.post("/payviox/session", json=ORDER, headers=SECRET)).json()["session_id"]
+    bad = GOOD.replace("  - name: no-balance\n", "  - name: no-balance\n    phaze: after_commit\n")
+    response = await client.put("/_sandbox/scenario?source=demo.yaml", content=bad)
+    assert response.status_code == 400
+    assert response.json()["problems"] == ["demo.yaml:17: faults.0.phaze: Extra inputs are not permitted"]
+    assert (await client.get("/_sandbox/scenario")).json()["scenario"]["name"] == "good"
+    assert (await client.get(f"/payviox/payment/{session}", headers=SECRET)).status_code == 200  # state kept
+
+
+async def test_a_put_whose_fixture_fails_is_400_and_changes_nothing(client: httpx.AsyncClient) -> None:
+    bad = GOOD.replace("outcome: succeeded", "outcome: maybe")
+    response = await client.put("/_sandbox/scenario", content=bad)
+    assert response.status_code == 400
+    [problem] = response.json()["problems"]
+    assert problem.startswith("<PUT /_sandbox/scenario>:13: fixtures.0.then.0.action: action.pay answered 400")
+    assert (await client.get("/_sandbox/scenario")).json()["scenario"]["name"] == "unnamed"
+
+
+async def test_put_without_a_seed_keeps_the_running_seed(client: httpx.AsyncClient) -> None:
+    seed = (await client.get("/_sandbox/scenario")).json()["seed"]
+    assert (await client.put("/_sandbox/scenario", content="name: seedless\n")).status_code == 200
+    assert (await client.get("/_sandbox/scenario")).json()["seed"] == seed
+
+
+async def test_reset_rebuilds_fixtures_and_fault_counters(client: httpx.AsyncClient) -> None:
+    assert (await client.put("/_sandbox/scenario", content=GOOD)).status_code == 200
+    await client.get("/payviox/balance", headers=SECRET)
+    assert (await client.get("/_sandbox/scenario")).json()["faults"][0]["fired"] == 1
+    fixture = (await client.get("/_sandbox/scenario")).json()["fixtures"]["paid"]
+    assert (await client.post("/_sandbox/reset")).status_code == 200
+    shown = (await client.get("/_sandbox/scenario")).json()
+    assert shown["faults"][0]["fired"] == 0
+    assert shown["fixtures"]["paid"] == fixture  # same seed, same fixture ids
