@@ -75,3 +75,47 @@ def test_a_payer_at_another_ip_gets_the_403(server: str, page) -> None:  # type:
     response = page.goto(f"{server}/payviox/secure/{created.json()['session_id']}")
     assert response is not None and response.status == 403
     assert "IP mismatch" in page.content()
+
+
+def test_sdk_redirect_mode_from_the_demo_shop(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/payviox/demo")
+    page.get_by_role("button", name="Pay (redirect)").click()
+    page.wait_for_url(f"{server}/payviox/secure/*")
+    session_id = page.url.rsplit("/", 1)[-1]
+    assert page.locator("#total").inner_text() == "50.00 USD"
+    page.get_by_role("button", name="Pay — succeeds").click()
+    page.wait_for_selector('#status[data-status="succeeded"]')
+    state = httpx.get(f"{server}/_sandbox/payviox/sessions/{session_id}").json()
+    assert state["status"] == "succeeded"
+    assert state["sandbox"]["key_kind"] == "public"
+    assert state["sandbox"]["required_ip"] == "127.0.0.1"  # a pk_ key captures the browser's IP
+
+
+def test_sdk_iframe_mode_pays_inside_the_frame_and_closes(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/payviox/demo")
+    page.get_by_role("button", name="Pay (embedded)").click()
+    frame = page.frame_locator("#payment-container iframe")
+    frame.get_by_role("button", name="Pay — succeeds").click()
+    frame.locator('#status[data-status="succeeded"]').wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "payviox-sdk-iframe.png"), full_page=True)
+    session_id = page.locator("#payment-container iframe").get_attribute("data-payviox-session")
+    assert httpx.get(f"{server}/_sandbox/payviox/sessions/{session_id}").json()["status"] == "succeeded"
+    frame.get_by_text("Back to merchant").click()  # the page posts payviox:close; the SDK removes the frame
+    page.wait_for_selector("#payment-container iframe", state="detached")
+
+
+def test_sdk_lists_methods_and_rejects_bad_requests(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/payviox/demo")
+    methods = page.evaluate("new Payviox('pk_test_demo').getPaymentsMethods({currencies: ['IDR']})")
+    ids = {method["id"] for method in methods}
+    assert "nicepay_va" in ids and "zen_blik" not in ids
+    assert {"id", "name", "type", "currencies", "countries"} == set(methods[0])
+    failure = page.evaluate(
+        "new Payviox('pk_test_demo').createSession({amount: 5}).catch(e => ({status: e.status, message: e.message}))"
+    )
+    assert failure["status"] == 400 and failure["message"].startswith("Bad request")
+    unauthorized = page.evaluate(
+        "new Payviox('pk_live_x').getPaymentsMethods().catch(e => ({status: e.status, message: e.message}))"
+    )
+    assert unauthorized["status"] == 401 and "Unauthorized" in unauthorized["message"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.pipeline import Call, Merchant, Operation, Reply
-from sandbox.providers.payviox import pages, payer, schemas, webhooks
+from sandbox.providers.payviox import pages, payer, schemas, sdk, webhooks
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, OPEN, PayvioxSettings
 from sandbox.providers.payviox.methods import CATALOGUE, Method
 from sandbox.providers.payviox.session import PayvioxSession
@@ -305,6 +305,7 @@ class Payviox:
         Operation("get_session_payment_methods", "GET", "/session/{session_id}/payments", session_methods),
         Operation("get_balance", "GET", "/balance", get_balance, auth="secret"),
         *pages.OPERATIONS,
+        *sdk.OPERATIONS,
     )
     actions = {"pay": action_pay, "review": action_review, "refund": action_refund}
     authenticate = staticmethod(authenticate)
