@@ -15,7 +15,7 @@ from typing import Any
 
 from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.pipeline import Call, Merchant, Operation, Reply
-from sandbox.providers.payviox import pages, payer, schemas, sdk, webhooks
+from sandbox.providers.payviox import merchants, pages, payer, schemas, sdk, webhooks
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, OPEN, PayvioxSettings
 from sandbox.providers.payviox.methods import CATALOGUE, Method
 from sandbox.providers.payviox.session import PayvioxSession
@@ -42,6 +42,11 @@ def authenticate(call: Call, need: str) -> Merchant:
         raise Unauthorized("live keys are refused: the sandbox never plays production; use pk_test_/sk_test_")
     if need == "secret" and kind != "sk":
         raise Unauthorized("this endpoint needs the secret key (sk_test_...); a public key gets 401")
+    strict = merchants.declared_keys(call)
+    if strict:  # the scenario declares its keys: only those are accepted (merchants.py)
+        if key not in strict:
+            raise Unauthorized("this scenario declares its Payviox keys, and this key is not one of them")
+        return strict[key]
     return Merchant(business, "public" if kind == "pk" else "secret")
 
 
@@ -78,8 +83,12 @@ def settings(call: Call) -> PayvioxSettings:
 
 
 def enabled_methods(call: Call) -> dict[str, Method]:
-    """Methods "active for the business" (get-payment-methods): every method, for now."""
-    return CATALOGUE
+    """Methods "active for the business" (get-payment-methods): the scenario merchant's
+    `enabled_methods`, else every method."""
+    declared = merchants.settings_of(call, call.owner().id)
+    if declared is None or declared.enabled_methods is None:
+        return CATALOGUE
+    return {method_id: method for method_id, method in CATALOGUE.items() if method_id in declared.enabled_methods}
 
 
 # POST /session ------------------------------------------------------------------------------
@@ -298,6 +307,7 @@ class Payviox:
     base_path = "/payviox"
     lifecycle = LIFECYCLE
     settings_model = PayvioxSettings
+    merchant_model = merchants.PayvioxMerchant
     operations = (
         Operation("create_session", "POST", "/session", create_session, limits=_create_limits),
         Operation("list_payment_methods", "GET", "/payments/methods", list_methods),

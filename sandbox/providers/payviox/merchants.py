@@ -1,0 +1,68 @@
+"""Payviox merchants a scenario declares: their keys, enabled methods and webhook settings.
+
+The scenario's `merchants` section holds, per merchant, a `payviox:` block validated by
+`PayvioxMerchant` (the provider's `merchant_model`). Declaring any key turns on strict mode:
+only declared keys are accepted and each names its declared merchant (DESIGN.md "Tenants and
+keys"). Without declared keys, any well-formed test key is its own business, as before.
+`enabled_methods` is what the dashboard calls the methods "active for the business"
+(api/endpoints/get-payment-methods). The webhook URL and token are the dashboard's Settings ->
+Webhooks fields (webhooks/integration).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sandbox.pipeline import Merchant
+from sandbox.providers.payviox.methods import CATALOGUE
+
+if TYPE_CHECKING:
+    from sandbox.pipeline import Call
+
+# Test keys only: a scenario never declares a live key (api/authentication: pk_test_/sk_test_).
+_TEST_KEY = r"^{kind}_test_[A-Za-z0-9_-]{{1,100}}$"
+
+
+class PayvioxWebhook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="the endpoint Payviox posts events to")
+    token: str | None = Field(None, description="the webhook token that signs deliveries (HMAC-SHA256)")
+
+
+class PayvioxMerchant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_key: str | None = Field(None, pattern=_TEST_KEY.format(kind="pk"), description="pk_test_...")
+    secret_key: str | None = Field(None, pattern=_TEST_KEY.format(kind="sk"), description="sk_test_...")
+    enabled_methods: list[str] | None = Field(None, description="method ids active for the business (default: all)")
+    webhook: PayvioxWebhook | None = None
+
+    @field_validator("enabled_methods")
+    @classmethod
+    def _known_methods(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or ()) - set(CATALOGUE))
+        if unknown:
+            raise ValueError(f"unknown Payviox payment methods {unknown}; known: {sorted(CATALOGUE)}")
+        return value
+
+
+def declared(call: Call) -> dict[str, PayvioxMerchant]:
+    return call.sandbox.scenario.merchants_for("payviox")
+
+
+def declared_keys(call: Call) -> dict[str, Merchant]:
+    """Key -> the merchant it names, for every key the scenario declares (empty: not strict)."""
+    keys: dict[str, Merchant] = {}
+    for name, merchant in declared(call).items():
+        if merchant.public_key:
+            keys[merchant.public_key] = Merchant(name, "public")
+        if merchant.secret_key:
+            keys[merchant.secret_key] = Merchant(name, "secret")
+    return keys
+
+
+def settings_of(call: Call, merchant: str) -> Any:
+    return declared(call).get(merchant)

@@ -1,0 +1,82 @@
+"""Payviox merchants declared by a scenario: strict keys and enabled payment methods."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from conftest import client_for, make_app
+from payviox_calls import SECRET, order
+
+from sandbox.app import ScenarioModel
+from sandbox.scenarios import ScenarioError, load_text
+
+pytestmark = pytest.mark.anyio
+
+SHOP = {"payviox": {"public_key": "pk_test_shop1", "secret_key": "sk_test_shop1"}}
+
+
+def strict() -> httpx.AsyncClient:
+    return client_for(make_app(merchants={"shop": SHOP}))
+
+
+async def test_declared_keys_are_accepted_and_name_the_declared_merchant() -> None:
+    async with strict() as client:
+        made = await client.post("/payviox/session", json=order(), headers={"Authorization": "Bearer sk_test_shop1"})
+        assert made.status_code == 201, made.text
+        session = made.json()["session_id"]
+        view = (await client.get(f"/_sandbox/payviox/sessions/{session}")).json()
+        assert view["sandbox"]["merchant"] == "shop"
+        by_public = await client.post(
+            "/payviox/session", json=order(order_id="o2"), headers={"Authorization": "Bearer pk_test_shop1"}
+        )
+        assert by_public.status_code == 201
+        # pk_ and sk_ name the same business: the secret key reads what the public key made
+        read = await client.get(
+            f"/payviox/payment/{by_public.json()['session_id']}", headers={"Authorization": "Bearer sk_test_shop1"}
+        )
+        assert read.status_code == 200
+
+
+async def test_in_strict_mode_an_undeclared_key_is_401() -> None:
+    async with strict() as client:
+        response = await client.post("/payviox/session", json=order(), headers=SECRET)
+        assert response.status_code == 401
+        assert response.json() == {"error": "Unauthorized"}
+        assert "declares its Payviox keys" in response.headers["X-Sandbox-Reason"]
+
+
+async def test_without_declared_keys_any_test_key_is_its_own_business() -> None:
+    async with client_for(make_app(merchants={"acme": {"payviox": {"enabled_methods": ["pm_card"]}}})) as client:
+        assert (await client.post("/payviox/session", json=order(), headers=SECRET)).status_code == 201
+        other = {"Authorization": "Bearer sk_test_someone"}
+        assert (await client.post("/payviox/session", json=order(), headers=other)).status_code == 201
+
+
+async def test_enabled_methods_limit_what_the_business_lists_and_accepts() -> None:
+    app = make_app(merchants={"acme": {"payviox": {"enabled_methods": ["pm_card", "paypal"]}}})
+    async with client_for(app) as client:
+        listed = (await client.get("/payviox/payments/methods", headers=SECRET)).json()
+        assert sorted(listed) == ["paypal", "pm_card"]
+        everyone = await client.get("/payviox/payments/methods", headers={"Authorization": "Bearer sk_test_x"})
+        assert len(everyone.json()) > 2  # another business has every method
+        refused = await client.post("/payviox/session", json=order(paymentMethodId="zen_card"), headers=SECRET)
+        assert refused.status_code == 400
+        assert refused.json() == {"error": "Payment method not found"}
+        session = (await client.post("/payviox/session", json=order(order_id="o9"), headers=SECRET)).json()
+        usable = (await client.get(f"/payviox/session/{session['session_id']}/payments", headers=SECRET)).json()
+        assert sorted(method["id"] for method in usable) == ["paypal", "pm_card"]
+
+
+@pytest.mark.parametrize(
+    ("block", "problem"),
+    [
+        ("enabled_methods: [pm_card, pm_cheque]", "merchants.acme.payviox.enabled_methods: Value error, unknown"),
+        ("secret_key: sk_live_acme", "merchants.acme.payviox.secret_key: String should match pattern"),
+        ("webhook: {url: http://x, secret: y}", "merchants.acme.payviox.webhook.secret: Extra inputs"),
+    ],
+)
+def test_a_bad_merchant_block_is_a_line_numbered_error(block: str, problem: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_text(ScenarioModel, f"merchants:\n  acme:\n    payviox:\n      {block}\n", "m.yaml")
+    [line] = caught.value.problems
+    assert line.startswith("m.yaml:4: " + problem.replace("Value error, ", "")), line
