@@ -10,8 +10,9 @@ a dropped connection or a body cut off mid-way. The pipeline calls this module o
 - `after_commit`, once the response exists and its idempotency record is stored: the state
   changed, but the client never learns it, so a retry with the same key gets the original.
 
-Rules are tried in file order and the first that fires answers; every rule counts each call it
-matches, and `describe()` shows both counts (GET /_sandbox/scenario). Probabilities come from
+Rules are tried in file order: latency-only rules that fire add their delay and the search goes
+on; the first rule that fires with another act answers. Every rule counts each call it matches,
+and `describe()` shows both counts (GET /_sandbox/scenario). Probabilities come from
 their own RNG seeded from the sandbox seed, so adding a fault never shifts the ids a run makes.
 """
 
@@ -135,8 +136,8 @@ class Faults:
     async def before_commit(self, call: Call, op: Operation) -> Reply | None:
         """A reply that replaces the handler's, or None to go on."""
         index = await self._fire(call, "before_commit", "before commit")
-        if index is None or not self.rules[index].act.replaces:
-            return None  # nothing fired, or latency only: carry on
+        if index is None:
+            return None
         call.fault = index
         return self._reply(call, index)
 
@@ -155,13 +156,14 @@ class Faults:
         return _deliver(act, response)
 
     async def _fire(self, call: Call, phase: str, note: str) -> int | None:
-        index = self._pick(call, phase)
-        if index is not None:
+        """Wait out the latency of every rule that fired; the one that replaces the answer, if any."""
+        fired = self._pick(call, phase)
+        for index in fired:
             call.notes.append(f"fault {self.label(index)} fired {note}")
-            latency = self.rules[index].act.latency
-            if latency:
-                await asyncio.sleep(latency)
-        return index
+        latency = sum(self.rules[index].act.latency or 0 for index in fired)
+        if latency:
+            await asyncio.sleep(latency)
+        return fired[-1] if fired and self.rules[fired[-1]].act.replaces else None
 
     def describe(self) -> list[dict[str, Any]]:
         return [
@@ -178,16 +180,21 @@ class Faults:
             for index, rule in enumerate(self.rules)
         ]
 
-    def _pick(self, call: Call, phase: str) -> int | None:
-        chosen = None
+    def _pick(self, call: Call, phase: str) -> list[int]:
+        """Count every rule that matches; fire latency-only rules that are due and the first due
+        rule that replaces the answer, which ends the firing (later rules still count)."""
+        fired: list[int] = []
+        answered = False
         for index, rule in enumerate(self.rules):
             if rule.phase != phase or not _matches(rule.match, call):
                 continue
             self.matched[index] += 1
-            if chosen is None and self._due(index, call.now):
-                self.fired[index] += 1
-                chosen = index
-        return chosen
+            if answered or not self._due(index, call.now):
+                continue
+            self.fired[index] += 1
+            fired.append(index)
+            answered = rule.act.replaces
+        return fired
 
     def _due(self, index: int, now: datetime) -> bool:
         when, count = self.rules[index].when, self.matched[index]
