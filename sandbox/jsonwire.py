@@ -36,9 +36,33 @@ def dumps(value: Any) -> bytes:
     return text.encode()
 
 
+MAX_DEPTH = 512
+# A string (skipped whole, so brackets inside it do not count) or a bracket.
+_TOKENS = re.compile(rb'"(?:\\.|[^"\\])*"|[\[\]{}]')
+
+
 def loads(raw: bytes) -> Any:
-    """Parse JSON; fractions become `Decimal`, and NaN/Infinity are refused."""
+    """Parse JSON; fractions become `Decimal`, NaN/Infinity and nesting past MAX_DEPTH are refused.
+
+    The depth check does not rely on the recursion limit: a library in the same process may
+    raise it (py_ecc, pulled in by cdp-sdk, sets 100000), and then the C parser overflows the
+    stack on a deeply nested body instead of raising RecursionError.
+    """
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        _check_depth(raw)
     return json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+def _check_depth(raw: bytes) -> None:
+    depth = 0
+    for token in _TOKENS.finditer(raw):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+        elif bracket in (b"]", b"}"):
+            depth -= 1
 
 
 def _refuse_constant(name: str) -> Any:

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.anyio
 # A credential each provider accepts in its default (non-strict) mode.
 CREDENTIALS: dict[str, dict[str, str]] = {
     "payviox": {"Authorization": "Bearer sk_test_fuzz"},
+    # CDP default mode: any JWT that parses (header {"alg":"none"}, claims {"sub":"fuzz"}).
+    "cdp": {"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJmdXp6In0."},
 }
 
 BODIES: list[tuple[str, bytes]] = [
