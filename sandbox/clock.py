@@ -36,9 +36,10 @@ class Clock:
     ) -> None:
         self._wall = wall
         self.manual = manual
-        begin = start if start is not None else wall()
+        current = wall()  # read once: a second read would leave a microsecond offset behind
+        begin = start if start is not None else current
         self._instant = begin
-        self._offset = begin - wall()
+        self._offset = begin - current
 
     def now(self) -> datetime:
         if self.manual:

@@ -110,6 +110,26 @@ async def events(request: Request) -> Response:
     return _json({"events": _sandbox(request).webhooks.events(query.get("provider"), query.get("session_id"))})
 
 
+async def providers(request: Request) -> Response:
+    """Each provider's base path, and test credentials for `?tenant=` (the pytest plugin's fresh
+    credentials per test). A provider offers them through an optional `test_credentials(tenant)`
+    whose credentials name the merchant `tenant`."""
+    tenant = request.query_params.get("tenant", "sandbox")
+    if not tenant.replace("_", "").isalnum() or len(tenant) > 64:
+        return _error(400, "invalid_request", "tenant must be 1-64 letters, digits or underscores")
+    listed = []
+    for provider in _sandbox(request).providers.values():
+        offer = getattr(provider, "test_credentials", None)
+        listed.append({
+            "name": provider.name,
+            "title": provider.title,
+            "base_path": provider.base_path,
+            "merchant": tenant,
+            "credentials": offer(tenant) if offer is not None else {},
+        })
+    return _json({"providers": listed})
+
+
 def _provider(request: Request) -> Any:
     return _sandbox(request).providers.get(request.path_params["provider"])
 
@@ -162,6 +182,7 @@ def routes() -> list[Route]:
         Route("/requests", requests, methods=["GET"]),
         Route("/events", events, methods=["GET"]),
         *control_scenario.routes(),
+        Route("/providers", providers, methods=["GET"]),
         Route("/{provider}/sessions", sessions, methods=["GET"]),
         Route("/{provider}/sessions/{session_id}", session, methods=["GET"]),
         Route("/{provider}/sessions/{session_id}/actions/{action}", action, methods=["POST"]),

@@ -7,19 +7,18 @@ connections). Both build the app with `make_app()`, so settings are set the same
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from sandbox.app import ScenarioModel, Settings, create_app
+from sandbox.threaded import free_port, serve_in_thread
+
+__all__ = ["client_for", "free_port", "make_app", "serve_in_thread"]
+pytest_plugins = ["pytester"]
 
 START = "2026-01-01T00:00:00Z"
 PEER = ("198.51.100.10", 50000)  # the socket peer every in-process request comes from
@@ -49,31 +48,6 @@ def app() -> Starlette:
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serve_in_thread(app: Starlette, port: int | None = None) -> Iterator[str]:
-    """Serve `app` with uvicorn on loopback (a free port unless given); yields its base URL."""
-    port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

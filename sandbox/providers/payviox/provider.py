@@ -301,6 +301,11 @@ def describe(record: Any) -> dict[str, Any]:
     return view
 
 
+def test_credentials(tenant: str) -> dict[str, str]:
+    """The pytest plugin's fresh keys: both name the business `tenant`."""
+    return {"public_key": f"pk_test_{tenant}", "secret_key": f"sk_test_{tenant}"}
+
+
 class Payviox:
     name = "payviox"
     title = "Payviox"
@@ -324,6 +329,7 @@ class Payviox:
     webhook_policy = webhooks.POLICY
     webhook_events = staticmethod(webhooks.events)
     webhook_secret = staticmethod(webhooks.secret)
+    test_credentials = staticmethod(test_credentials)
 
 
 PAYVIOX = Payviox()

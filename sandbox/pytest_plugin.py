@@ -1,0 +1,221 @@
+"""pytest plugin: contract tests against the sandbox in a few lines.
+
+Registered through the `pytest11` entry point; importing it starts nothing.
+
+- `sandbox_server` (session): a live uvicorn on a free port in a thread, or the sandbox at
+  `--sandbox-url` / `SANDBOX_URL` (e.g. a service container in CI), or, with
+  `--sandbox-mode=inprocess` / `SANDBOX_MODE=inprocess`, the ASGI app with no socket at all.
+- `sandbox` (function): a `SandboxHandle` for this test, with fresh credentials of its own
+  (a tenant no other test sees), provider base URLs, clock control, the payer's actions, the
+  request journal and the webhook log. On a server this process owns, the sandbox is reset
+  before each test; on an external one it is not (other workers share it), and isolation comes
+  from the credentials.
+- `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a file path, a
+  YAML string or a dict) before the test; with `strict`, a fault rule declared with `times:`
+  that never fired fails the test, naming the rule.
+
+freezegun: in in-process mode with a running sandbox clock (the default), the sandbox reads
+time through `datetime.now`, which freezegun patches, so the sandbox clock follows frozen and
+ticking time. (A live server on a thread follows it too; an external one cannot.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest
+
+MARKER = (
+    "sandbox(scenario=None, seed=None, strict=True): load a sandbox scenario (file path, YAML text "
+    "or dict) and/or seed before the test; strict fails the test when a `times:` fault never fired"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sandbox", "payment-provider sandbox")
+    group.addoption("--sandbox-url", default=os.environ.get("SANDBOX_URL"),
+                    help="use the sandbox already running at this URL (env SANDBOX_URL)")
+    group.addoption("--sandbox-mode", choices=("live", "inprocess"), default=os.environ.get("SANDBOX_MODE", "live"),
+                    help="live: a uvicorn server on a thread (default); inprocess: the ASGI app, no socket")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+@dataclass
+class SandboxServer:
+    """Where the sandbox is, and whether this test process owns it (and may reset it)."""
+
+    base_url: str
+    owned: bool
+    http: httpx.Client
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
+    url = request.config.getoption("--sandbox-url")
+    with ExitStack() as stack:
+        if url:
+            client = stack.enter_context(httpx.Client(base_url=url.rstrip("/"), timeout=30))
+            yield SandboxServer(url.rstrip("/"), owned=False, http=client)
+            return
+        from sandbox.app import create_app
+
+        app = create_app()
+        if request.config.getoption("--sandbox-mode") == "inprocess":
+            from starlette.testclient import TestClient
+
+            in_process = cast(httpx.Client, stack.enter_context(TestClient(app, base_url="http://sandbox.test")))
+            yield SandboxServer("http://sandbox.test", owned=True, http=in_process)
+            return
+        from sandbox.threaded import serve_in_thread
+
+        live = stack.enter_context(serve_in_thread(app))
+        client = stack.enter_context(httpx.Client(base_url=live, timeout=30))
+        yield SandboxServer(live, owned=True, http=client)
+
+
+class SandboxHandle:
+    """One test's view of the sandbox. `http` is an httpx client on it (in every mode)."""
+
+    def __init__(self, server: SandboxServer, tenant: str) -> None:
+        self.server = server
+        self.http = server.http
+        self.tenant = tenant
+        self._providers: dict[str, Any] | None = None
+
+    # where things are ---------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def providers(self) -> dict[str, Any]:
+        if self._providers is None:
+            listed = self._ok(self.http.get("/_sandbox/providers", params={"tenant": self.tenant}))["providers"]
+            self._providers = {item["name"]: item for item in listed}
+        return self._providers
+
+    def url(self, provider: str) -> str:
+        """The base URL to give this provider's client, e.g. `http://127.0.0.1:PORT/cdp/platform`."""
+        return self.base_url + str(self.providers()[provider]["base_path"])
+
+    def credentials(self, provider: str) -> dict[str, str]:
+        """Test credentials that only this test uses: its own tenant."""
+        return dict(self.providers()[provider]["credentials"])
+
+    # control ------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self._ok(self.http.post("/_sandbox/reset"))
+
+    def load_scenario(self, scenario: str | Path | dict[str, Any], source: str | None = None) -> dict[str, Any]:
+        text, named = _scenario_text(scenario)
+        response = self.http.put("/_sandbox/scenario", content=text.encode(), params={"source": source or named},
+                                 headers={"content-type": "application/yaml"})
+        if response.status_code != 200:
+            pytest.fail(f"the sandbox refused the scenario:\n{response.text}", pytrace=False)
+        return response.json()  # type: ignore[no-any-return]
+
+    def now(self) -> str:
+        return str(self._ok(self.http.get("/_sandbox/clock"))["now"])
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        return self._ok(self.http.post("/_sandbox/clock/advance", json={"seconds": seconds}))
+
+    def set_time(self, instant: str) -> dict[str, Any]:
+        return self._ok(self.http.post("/_sandbox/clock/set", json={"now": instant}))
+
+    def act(self, provider: str, session_id: str, action: str, **body: Any) -> httpx.Response:
+        """Play the payer's or the network's side; returns the raw response (it may be a provider error)."""
+        return self.http.post(f"/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json=body)
+
+    def session(self, provider: str, session_id: str) -> dict[str, Any]:
+        return self._ok(self.http.get(f"/_sandbox/{provider}/sessions/{session_id}"))
+
+    def requests(self, provider: str | None = None) -> list[dict[str, Any]]:
+        params = {"provider": provider} if provider else {}
+        return list(self._ok(self.http.get("/_sandbox/requests", params=params))["requests"])
+
+    def webhooks(self, **filters: str) -> list[dict[str, Any]]:
+        return list(self._ok(self.http.get("/_sandbox/webhooks", params=filters))["deliveries"])
+
+    def flush_webhooks(self) -> list[str]:
+        return list(self._ok(self.http.post("/_sandbox/webhooks/flush"))["attempted"])
+
+    def set_webhook_endpoint(self, provider: str, url: str | None, secret: str | None = None,
+                             events: list[str] | None = None) -> dict[str, Any]:
+        merchant = self.providers()[provider]["merchant"]
+        body = {"url": url, "secret": secret, "events": events}
+        return self._ok(self.http.put(f"/_sandbox/webhooks/endpoints/{provider}/{merchant}", json=body))
+
+    def inbox(self, name: str) -> list[dict[str, Any]]:
+        return list(self._ok(self.http.get(f"/_sandbox/inbox/{name}"))["deliveries"])
+
+    def unfired_rules(self) -> list[str]:
+        """Fault rules declared with `times:` that never fired, as readable lines."""
+        faults = self._ok(self.http.get("/_sandbox/scenario")).get("faults") or []
+        return [
+            f"{rule['name']} (times: {rule['when']['times']}, matched {rule['matched']}): {rule['match']}"
+            for rule in faults
+            if rule.get("when", {}).get("times") is not None and not rule.get("fired")
+        ]
+
+    def _ok(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code >= 400:
+            raise AssertionError(f"sandbox control call {response.request.method} {response.request.url.path} "
+                                 f"answered {response.status_code}: {response.text}")
+        return response.json()  # type: ignore[no-any-return]
+
+
+def tenant_for(nodeid: str) -> str:
+    """A tenant name no other test (and no other xdist worker) uses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return "t" + hashlib.sha256(f"{worker}:{nodeid}".encode()).hexdigest()[:16]
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest, sandbox_server: SandboxServer) -> Iterator[SandboxHandle]:
+    handle = SandboxHandle(sandbox_server, tenant_for(request.node.nodeid))
+    marker = request.node.get_closest_marker("sandbox")
+    options = dict(marker.kwargs) if marker else {}
+    if sandbox_server.owned:
+        handle.reset()
+    scenario, seed = options.get("scenario"), options.get("seed")
+    if scenario is not None or seed is not None:
+        loaded: dict[str, Any] | str | Path = scenario if scenario is not None else {}
+        if seed is not None:
+            base = loaded if isinstance(loaded, dict) else _as_dict(loaded)
+            loaded = {**base, "seed": seed}
+        handle.load_scenario(loaded)
+    yield handle
+    if options.get("strict", True) and (scenario is not None):
+        unfired = handle.unfired_rules()
+        if unfired:
+            pytest.fail("scenario rules with `times:` that never fired:\n  " + "\n  ".join(unfired), pytrace=False)
+
+
+def _scenario_text(scenario: str | Path | dict[str, Any]) -> tuple[str, str]:
+    """(text, source name) of a scenario given as a dict, a file path or YAML text."""
+    if isinstance(scenario, dict):
+        return json.dumps(scenario), "<dict>"
+    is_file = isinstance(scenario, Path) or ("\n" not in scenario and scenario.endswith((".yaml", ".yml", ".json")))
+    if is_file:
+        return Path(scenario).read_text(), str(scenario)
+    return str(scenario), "<inline>"
+
+
+def _as_dict(scenario: str | Path) -> dict[str, Any]:
+    import yaml
+
+    value = yaml.safe_load(_scenario_text(scenario)[0]) or {}
+    if not isinstance(value, dict):
+        pytest.fail("a sandbox scenario must be a mapping", pytrace=False)
+    return value

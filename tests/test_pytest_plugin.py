@@ -1,0 +1,146 @@
+"""The pytest plugin, tested the way its users run it: pytester runs small test files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import make_app, serve_in_thread
+
+MODES = ["--sandbox-mode=live", "--sandbox-mode=inprocess"]
+
+PAY_FLOW = '''
+def test_pay(sandbox):
+    keys = sandbox.credentials("payviox")
+    secret = {"Authorization": "Bearer " + keys["secret_key"]}
+    body = {"amount": 500, "currency": "USD", "customer": "c", "order_id": "same-order-everywhere",
+            "items": [{"name": "x", "quantity": 1, "price": 500}]}
+    created = sandbox.http.post(sandbox.url("payviox") + "/session", json=body, headers=secret)
+    assert created.status_code == 201, created.text
+    session_id = created.json()["session_id"]
+    assert sandbox.act("payviox", session_id, "pay", outcome="succeeded").status_code == 200
+    details = sandbox.http.get(sandbox.url("payviox") + "/payment/" + session_id, headers=secret).json()
+    assert details["status"] == "succeeded"
+    assert sandbox.session("payviox", session_id)["sandbox"]["merchant"] == sandbox.tenant
+'''
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_fixture_gives_urls_credentials_and_actions(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makepyfile(PAY_FLOW)
+    pytester.runpytest(mode).assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_test_gets_a_reset_sandbox_and_its_own_tenant(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makepyfile(
+        PAY_FLOW.replace("def test_pay", "def test_one")
+        + PAY_FLOW.replace("def test_pay", "def test_two")
+        + '''
+def test_reset_between_tests(sandbox):
+    assert sandbox.http.get("/_sandbox/payviox/sessions").json() == {"sessions": []}
+'''
+    )
+    pytester.runpytest(mode, "-p", "no:randomly").assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_marker_loads_a_scenario_and_a_seed(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makepyfile('''
+import pytest
+
+LIMITS = """
+name: tight
+providers:
+  payviox:
+    rate_limits: {per_customer: 1}
+"""
+
+def create(sandbox, order_id):
+    keys = sandbox.credentials("payviox")
+    body = {"amount": 500, "currency": "USD", "customer": "c", "order_id": order_id,
+            "items": [{"name": "x", "quantity": 1, "price": 500}]}
+    return sandbox.http.post(sandbox.url("payviox") + "/session", json=body,
+                             headers={"Authorization": "Bearer " + keys["secret_key"]})
+
+@pytest.mark.sandbox(scenario=LIMITS)
+def test_scenario(sandbox):
+    assert create(sandbox, "a").status_code == 201
+    assert create(sandbox, "b").json()["type"] == "customer"
+
+@pytest.mark.sandbox(seed=99)
+def test_seed(sandbox):
+    first = create(sandbox, "a").json()["session_id"]
+    sandbox.reset()
+    assert create(sandbox, "a").json()["session_id"] == first
+    assert sandbox.http.get("/_sandbox/scenario").json()["seed"] == 99
+''')
+    pytester.runpytest(mode).assert_outcomes(passed=2)
+
+
+def test_strict_teardown_names_a_times_rule_that_never_fired(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+import pytest
+
+SCENARIO = """
+faults:
+  - name: third-create-fails
+    match: {provider: payviox, operation: create_session}
+    when: {nth: 3, times: 1}
+    act: {error: unavailable}
+"""
+
+@pytest.mark.sandbox(scenario=SCENARIO)
+def test_never_creates(sandbox):
+    pass
+
+@pytest.mark.sandbox(scenario=SCENARIO, strict=False)
+def test_not_strict(sandbox):
+    pass
+''')
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*never fired*", "*third-create-fails*"])
+
+
+def test_clock_control_and_freezegun_in_process(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+from freezegun import freeze_time
+
+def test_clock_follows_freezegun(sandbox):
+    with freeze_time("2031-05-05T10:00:00Z") as frozen:
+        assert sandbox.now().startswith("2031-05-05T10:00:00")
+        frozen.tick(90)
+        assert sandbox.now().startswith("2031-05-05T10:01:30")
+
+def test_advance(sandbox):
+    before = sandbox.now()
+    moved = sandbox.advance(86400)
+    assert moved["now"][:10] != before[:10]
+''')
+    pytester.runpytest("--sandbox-mode=inprocess").assert_outcomes(passed=2)
+
+
+def test_parallel_workers_share_one_external_server(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        "\n".join(PAY_FLOW.replace("def test_pay", f"def test_pay_{n}") for n in range(6))
+    )
+    with serve_in_thread(make_app(manual=False)) as url:
+        result = pytester.runpytest_subprocess("-n", "2", f"--sandbox-url={url}", "-p", "xdist")
+        result.assert_outcomes(passed=6)
+        sessions = __import__("httpx").get(f"{url}/_sandbox/payviox/sessions").json()["sessions"]
+    # one order id, six tenants: nothing collided and nothing was reset under another worker
+    assert len(sessions) == 6
+    assert len({session["sandbox"]["merchant"] for session in sessions}) == 6
+
+
+def test_importing_the_plugin_starts_nothing() -> None:
+    code = "import sys, sandbox.pytest_plugin; print('sandbox.app' in sys.modules, 'uvicorn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.sandbox(scenario=None, seed=None, strict=True)*"])
