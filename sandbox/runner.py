@@ -188,12 +188,12 @@ def _parse(response: httpx.Response) -> Any:
         return response.text
 
 
-async def run(scenario: Scenario, text: str, source: str, url: str | None, out: TextIO = sys.stdout) -> int:
+async def run(scenario: Scenario, text: str, source: str, url: str | None, out: TextIO | None = None) -> int:
     """Play `scenario` (whose source `text` is PUT to `url` when given); returns the exit code."""
     from sandbox.app import Settings, create_app
     from sandbox.providers import PROVIDERS
 
-    timeline = Timeline(out)
+    timeline = Timeline(out or sys.stdout)
     if url is None:
         app = create_app(Settings(scenario=scenario))
         transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))

@@ -1,0 +1,109 @@
+"""`sandbox run`: the timeline, failed expectations with their diff, exit codes, `--url`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import make_app, serve_in_thread
+
+from sandbox.cli import main
+
+SCENARIO = """\
+name: demo
+seed: 9
+clock: {start: "2026-01-01T00:00:00Z", manual: true}
+faults:
+  - name: hiccup
+    match: {provider: payviox, operation: get_balance}
+    when: {nth: 1}
+    act: {error: unavailable}
+steps:
+  - name: create
+    call:
+      provider: payviox
+      operation: create_session
+      headers: {Authorization: Bearer sk_test_demo}
+      body: {amount: 300, currency: USD, customer: c, order_id: o-1, items: [{name: X, quantity: 3, price: 100}]}
+    expect: {status: 201}
+  - action: {provider: payviox, action: pay, session: "${create.session_id}", body: {outcome: declined}}
+  - call: {provider: payviox, operation: get_balance, headers: {Authorization: Bearer sk_test_demo}}
+    expect: {status: 503}
+  - call:
+      method: GET
+      path: /payviox/payment/${create.session_id}
+      headers: {Authorization: Bearer sk_test_demo}
+    expect:
+      json: {$.status: STATUS, "$.items[0].quantity": 3}
+"""
+
+
+def write(tmp_path: Path, status: str = "declined") -> Path:
+    path = tmp_path / "demo.yaml"
+    path.write_text(SCENARIO.replace("STATUS", status))
+    return path
+
+
+def test_a_passing_run_narrates_requests_faults_state_changes_and_webhooks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(write(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "scenario demo (seed 9)" in out
+    assert "POST /payviox/session" in out and "<- 201" in out
+    assert ": open -> declined (pay_declined)" in out  # the state change the action caused
+    assert "~ webhook declined ->" in out  # the webhook it queued
+    assert "! fault hiccup fired (before_commit" in out
+    assert "all 4 steps passed" in out
+
+
+def test_a_failed_expectation_prints_the_diff_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(write(tmp_path, status="succeeded"))]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL $.status: expected 'succeeded', got 'declined'" in out
+    assert "1 of 4 steps failed" in out
+
+
+def test_failures_are_red_on_a_colour_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    main(["run", str(write(tmp_path, status="succeeded"))])
+    assert "\033[31m     FAIL $.status" in capsys.readouterr().out
+
+
+def test_an_unexpected_drop_or_an_expected_drop_that_answered_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "drops.yaml"
+    path.write_text(
+        "faults:\n"
+        "  - {match: {provider: payviox, operation: get_balance}, when: {nth: 1}, act: {drop: true}}\n"
+        "steps:\n"
+        "  - call: &b {provider: payviox, operation: get_balance, headers: {Authorization: Bearer sk_test_d}}\n"
+        "    expect: {status: 200}\n"
+        "  - call: *b\n"
+        "    expect: {dropped: true}\n"
+    )
+    assert main(["run", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL the connection failed, but the step expected a response" in out
+    assert "FAIL expected the connection to fail, got 200" in out
+
+
+def test_an_invalid_scenario_is_reported_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text(SCENARIO.replace("    expect: {status: 503}", "    expct: {status: 503}"))
+    assert main(["run", str(path)]) == 1
+    assert f"{path}:19: steps.2.expct: Extra inputs are not permitted" in capsys.readouterr().err
+
+
+def test_url_plays_against_a_running_sandbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with serve_in_thread(make_app()) as url:
+        assert main(["run", str(write(tmp_path)), "--url", url]) == 0
+        shown = httpx.get(f"{url}/_sandbox/scenario").json()
+    assert shown["scenario"]["name"] == "demo"  # loaded there with PUT /_sandbox/scenario
+    assert shown["faults"][0]["fired"] == 1
+    assert "all 4 steps passed" in capsys.readouterr().out
