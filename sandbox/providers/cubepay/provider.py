@@ -19,6 +19,7 @@ from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.evm import random_address
 from sandbox.machine import Transition
 from sandbox.pipeline import Call, Merchant, Operation, Reply
+from sandbox.providers.cubepay import actions as control
 from sandbox.providers.cubepay import funds, pages, schemas, tokens, validation
 from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
 from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
@@ -170,15 +171,10 @@ def wallet_transfer(call: Call) -> Reply:
     sender = validation.address(body, "fromAddress", required=False) or session.user_address
     if sender is None:
         raise InvalidRequest("Connect a wallet before sending the funding transaction.")
-    amount = validation.amount(body, "amount") if body.get("amount") is not None else _outstanding(session)
+    amount = validation.amount(body, "amount") if body.get("amount") is not None else session.owed
     landed, fired = funds.transfer(session, sender, amount, call.sandbox.entropy, call.now)
     call.sandbox.emit(*fired)
     return Reply(200, {"transactionHash": landed.hash, "amount": money(amount), "status": session.status})
-
-
-def _outstanding(session: CubePaySession) -> Decimal:
-    owed = session.amount - session.received
-    return owed if owed > 0 else session.amount
 
 
 # captures ------------------------------------------------------------------------------------
@@ -217,86 +213,6 @@ def _request_id_key(scope: str) -> Callable[[Call], str | None]:
         return f"{scope}:{call.path_params.get('session_id', '')}:{value.strip()}"
 
     return key
-
-
-# control actions and the clock --------------------------------------------------------------
-
-
-def _found(call: Call) -> CubePaySession:
-    session = call.sandbox.store.get(NAME, call.path_params["session_id"])
-    if session is None:
-        raise NotFound(schemas.SESSION_NOT_FOUND)
-    return session  # type: ignore[no-any-return]
-
-
-def _action_body(call: Call) -> dict[str, Any]:
-    return call.body if isinstance(call.body, dict) else {}
-
-
-def action_connect(call: Call) -> Reply:
-    """Body: userAddress?, paymentMethodId?. Without an address the payer gets a seeded one."""
-    session, body = _found(call), _action_body(call)
-    user = validation.address(body, "userAddress", required=False) or random_address(call.sandbox.entropy)
-    method = validation.text(body, "paymentMethodId", required=False, max_length=64)
-    call.sandbox.emit(*funds.connect(session, user, method, call.now))
-    return Reply(200, describe(session))
-
-
-def action_fund(call: Call) -> Reply:
-    """Body: amount? (decimal string; short or over is fine; default: what is still owed), fromAddress?."""
-    session, body = _found(call), _action_body(call)
-    amount = validation.amount(body, "amount") if body.get("amount") is not None else _outstanding(session)
-    sender = validation.address(body, "fromAddress", required=False) or session.user_address
-    sender = sender or random_address(call.sandbox.entropy)
-    _, fired = funds.transfer(session, sender, amount, call.sandbox.entropy, call.now)
-    call.sandbox.emit(*fired)
-    return Reply(200, describe(session))
-
-
-def action_cancel(call: Call) -> Reply:
-    session = _found(call)
-    call.sandbox.emit(*funds.cancel(session, call.now))
-    return Reply(200, describe(session))
-
-
-def action_fail(call: Call) -> Reply:
-    """Body: error? (the reason recorded on a capture in flight)."""
-    session = _found(call)
-    reason = validation.text(_action_body(call), "error", required=False) or "Payment failed (sandbox fail action)."
-    call.sandbox.emit(*funds.fail(session, reason, call.now))
-    return Reply(200, describe(session))
-
-
-def on_due(sandbox: Sandbox, record: Any, now: datetime) -> list[Transition]:
-    """Deadline sweep: settle captures that came due, then expire an unfunded session."""
-    session: CubePaySession = record
-    fired = funds.settle_due(session, settings(sandbox).capture_outcome, sandbox.entropy, now)
-    expired = LIFECYCLE.expire_due(session, now)
-    return fired + ([expired] if expired is not None else [])
-
-
-def describe(record: Any) -> dict[str, Any]:
-    """The control API's view: the API's own session, plus what only the sandbox knows."""
-    session: CubePaySession = record
-    view = schemas.session_view(session)
-    view["sandbox"] = {
-        "merchant": session.merchant,
-        "expiresAt": schemas.timestamp(session.expires_at) if session.expires_at else None,
-        "receivedAmount": money(session.received),
-        "paymentMethodId": session.payment_method_id,
-        "requestId": session.request_id,
-        "transfers": [
-            {
-                "transactionHash": t.hash,
-                "fromAddress": t.sender,
-                "amount": money(t.amount),
-                "at": schemas.timestamp(t.at),
-            }
-            for t in session.transfers
-        ],
-        "allowedActions": LIFECYCLE.allowed(session.status),
-    }
-    return view
 
 
 _API = (
@@ -353,11 +269,11 @@ class CubePay:
         Operation("demo_create_session", "POST", "/demo/api/payment-sessions", demo_create_session, auth="demo"),
         *pages.OPERATIONS,
     )
-    actions = {"connect": action_connect, "fund": action_fund, "cancel": action_cancel, "fail": action_fail}
+    actions = control.ACTIONS
     authenticate = staticmethod(authenticate)
     render_error = staticmethod(render_error)
-    describe = staticmethod(describe)
-    on_due = staticmethod(on_due)
+    describe = staticmethod(control.describe)
+    on_due = staticmethod(control.on_due)
 
 
 CUBEPAY = CubePay()

@@ -93,6 +93,12 @@ class CubePaySession:
         return sum((c.amount for c in self.captures if c.status == CAPTURE_CAPTURING), ZERO)
 
     @property
+    def owed(self) -> Decimal:
+        """What a payment should send: the rest of the amount, or the whole amount if nothing is owed."""
+        rest = self.amount - self.received
+        return rest if rest > 0 else self.amount
+
+    @property
     def funded(self) -> bool:
         """FUNDED or later on the money side: the balances are shown (payment-sessions-api)."""
         return self.funding_tx is not None

@@ -1,0 +1,103 @@
+"""The control API's CubePay actions, the deadline sweep and the control view of a session.
+
+`POST /_sandbox/cubepay/sessions/{id}/actions/{connect|fund|cancel|fail}` plays the payer's
+wallet and the chain, which have no merchant API (DESIGN.md); `on_due` is what the sandbox's
+deadline sweep calls for a CubePay session (captures settling, unfunded expiry).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sandbox.errors import NotFound
+from sandbox.evm import random_address
+from sandbox.machine import Transition
+from sandbox.pipeline import Call, Reply
+from sandbox.providers.cubepay import funds, schemas, validation
+from sandbox.providers.cubepay.accounts import NAME, settings
+from sandbox.providers.cubepay.lifecycle import LIFECYCLE
+from sandbox.providers.cubepay.records import CubePaySession, money
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+
+def _found(call: Call) -> CubePaySession:
+    session = call.sandbox.store.get(NAME, call.path_params["session_id"])
+    if session is None:
+        raise NotFound(schemas.SESSION_NOT_FOUND)
+    return session  # type: ignore[no-any-return]
+
+
+def _action_body(call: Call) -> dict[str, Any]:
+    return call.body if isinstance(call.body, dict) else {}
+
+
+def action_connect(call: Call) -> Reply:
+    """Body: userAddress?, paymentMethodId?. Without an address the payer gets a seeded one."""
+    session, body = _found(call), _action_body(call)
+    user = validation.address(body, "userAddress", required=False) or random_address(call.sandbox.entropy)
+    method = validation.text(body, "paymentMethodId", required=False, max_length=64)
+    call.sandbox.emit(*funds.connect(session, user, method, call.now))
+    return Reply(200, describe(session))
+
+
+def action_fund(call: Call) -> Reply:
+    """Body: amount? (decimal string; short or over is fine; default: what is still owed), fromAddress?."""
+    session, body = _found(call), _action_body(call)
+    amount = validation.amount(body, "amount") if body.get("amount") is not None else session.owed
+    sender = validation.address(body, "fromAddress", required=False) or session.user_address
+    sender = sender or random_address(call.sandbox.entropy)
+    _, fired = funds.transfer(session, sender, amount, call.sandbox.entropy, call.now)
+    call.sandbox.emit(*fired)
+    return Reply(200, describe(session))
+
+
+def action_cancel(call: Call) -> Reply:
+    session = _found(call)
+    call.sandbox.emit(*funds.cancel(session, call.now))
+    return Reply(200, describe(session))
+
+
+def action_fail(call: Call) -> Reply:
+    """Body: error? (the reason recorded on a capture in flight)."""
+    session = _found(call)
+    reason = validation.text(_action_body(call), "error", required=False) or "Payment failed (sandbox fail action)."
+    call.sandbox.emit(*funds.fail(session, reason, call.now))
+    return Reply(200, describe(session))
+
+
+def on_due(sandbox: Sandbox, record: Any, now: datetime) -> list[Transition]:
+    """Deadline sweep: settle captures that came due, then expire an unfunded session."""
+    session: CubePaySession = record
+    fired = funds.settle_due(session, settings(sandbox).capture_outcome, sandbox.entropy, now)
+    expired = LIFECYCLE.expire_due(session, now)
+    return fired + ([expired] if expired is not None else [])
+
+
+def describe(record: Any) -> dict[str, Any]:
+    """The control API's view: the API's own session, plus what only the sandbox knows."""
+    session: CubePaySession = record
+    view = schemas.session_view(session)
+    view["sandbox"] = {
+        "merchant": session.merchant,
+        "expiresAt": schemas.timestamp(session.expires_at) if session.expires_at else None,
+        "receivedAmount": money(session.received),
+        "paymentMethodId": session.payment_method_id,
+        "requestId": session.request_id,
+        "transfers": [
+            {
+                "transactionHash": t.hash,
+                "fromAddress": t.sender,
+                "amount": money(t.amount),
+                "at": schemas.timestamp(t.at),
+            }
+            for t in session.transfers
+        ],
+        "allowedActions": LIFECYCLE.allowed(session.status),
+    }
+    return view
+
+
+ACTIONS = {"connect": action_connect, "fund": action_fund, "cancel": action_cancel, "fail": action_fail}
