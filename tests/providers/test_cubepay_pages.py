@@ -19,6 +19,8 @@ async def test_the_sdk_bundle_is_served_as_javascript(client: httpx.AsyncClient)
     assert response.headers["content-type"] == "application/javascript; charset=utf-8"
     assert "root.CubePaySDK = factory()" in response.text
     assert '"CubePayClosedError"' in response.text
+    # the sandbox's own base is written in, so a copy self-hosted under public/vendor/ still reaches it
+    assert 'var SERVED_API = "http://sandbox.test/cubepay";' in response.text
 
 
 async def test_the_demo_page_mounts_the_sdk_root_with_the_demo_merchant(client: httpx.AsyncClient) -> None:

@@ -26,7 +26,7 @@ from sandbox.providers.cubepay.lifecycle import (
     UNFUNDED,
     CubePaySettings,
 )
-from sandbox.providers.cubepay.records import Capture, CubePaySession, Transfer
+from sandbox.providers.cubepay.records import Capture, CubePaySession, Transfer, money
 
 # connect-wallet's documented example id is "pm_usdc_polygon": pm_<token>_<network> (pattern inferred).
 
@@ -109,7 +109,9 @@ def capture(
         raise InvalidState(schemas.NOT_CAPTURABLE.format(status=session.status), reason="not_funded")
     capturable = session.capturable
     if amount > capturable:
-        raise InvalidRequest(schemas.OVER_CAPTURE.format(amount=amount, capturable=capturable), reason="over_capture")
+        raise InvalidRequest(
+            schemas.OVER_CAPTURE.format(amount=money(amount), capturable=money(capturable)), reason="over_capture"
+        )
     if amount == 0 and not final:
         raise InvalidRequest(schemas.NOT_POSITIVE.format(field="captureAmount"))
     refund = session.received - session.captured - session.refunded - amount if final else Decimal(0)

@@ -30,7 +30,8 @@ def _asset(name: str) -> str:
 def sdk_bundle(call: Call) -> Reply:
     # Reply carries text in `html`; the explicit content-type header wins over text/html.
     headers = {"content-type": "application/javascript; charset=utf-8", "cache-control": "no-cache"}
-    return Reply(200, html=_asset(SDK_FILE), headers=headers)
+    base = json.dumps(f"{call.base_url}/cubepay")[1:-1]  # a JS string body: quotes and backslashes escaped
+    return Reply(200, html=_asset(SDK_FILE).replace("{{CUBEPAY_API_BASE}}", base), headers=headers)
 
 
 def demo_page(call: Call) -> Reply:

@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.evm import random_address
-from sandbox.machine import Transition
 from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.providers.cubepay import actions as control
 from sandbox.providers.cubepay import funds, pages, schemas, tokens, validation
 from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
 from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
 from sandbox.providers.cubepay.records import CubePaySession, money
-
-if TYPE_CHECKING:
-    from sandbox.app import Sandbox
 
 # Invented: API keys have no documented format; any visible-ASCII bearer value is a key, and
 # one that looks like a JWT is taken for a paymentSessionToken.

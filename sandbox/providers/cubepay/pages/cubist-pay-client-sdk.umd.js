@@ -5,7 +5,8 @@
  * (docs.grain.inc payment-sdk: overview, initialize-sdk, create-payment-session, handle-errors):
  *   - loading this script defines window.CubePaySDK;
  *   - CubePaySDK.init({ merchantId, container, apiHost?, theme? }) (or init(merchantId, container, config))
- *     returns an instance; the container defaults to #cubepay-sdk-root;
+ *     returns an instance; the container defaults to #cubepay-sdk-root; apiHost defaults to the
+ *     sandbox that served this file;
  *   - instance.open({ paymentSessionId, paymentSessionToken }) shows the modal inside a Shadow DOM
  *     under the container (a dialog on desktop, a drawer on narrow screens) and returns a promise
  *     that resolves with the funding transaction hash, or rejects with an error whose name is
@@ -25,9 +26,14 @@
 })(typeof self !== "undefined" ? self : this, function () {
   "use strict";
 
-  // The API lives next to the bundle: <host>/cubepay/vendor/<bundle> -> <host>/cubepay.
+  // The sandbox writes its own API base in here when it serves the bundle, so a copy saved into a
+  // merchant's public/vendor/ (as the docs tell merchants to self-host it) still talks to the
+  // sandbox. A file read straight from the package falls back to where the script was loaded from.
+  var SERVED_API = "{{CUBEPAY_API_BASE}}";
   var script = typeof document !== "undefined" ? document.currentScript : null;
-  var DEFAULT_API = script && script.src ? script.src.replace(/\/vendor\/[^/]*$/, "") : "/cubepay";
+  var DEFAULT_API = SERVED_API.indexOf("{{") === -1
+    ? SERVED_API
+    : script && script.src ? script.src.replace(/\/vendor\/[^/]*$/, "") : "/cubepay";
   var NARROW = "(max-width: 640px)";
 
   class CubePayClosedError extends Error {
