@@ -7,7 +7,6 @@ from typing import Any
 import httpx
 import pytest
 from cdp_calls import ACME, BASE, GLOBEX, act, authorized, create, error_of, get, post
-
 from conftest import client_for, make_app
 
 pytestmark = pytest.mark.anyio
@@ -86,7 +85,10 @@ async def test_void_releases_all_capturable_even_after_a_partial_capture(client:
     assert session["status"] == "void_succeeded"
     assert balances(session) == ("0", "0.50", "0.50", "0")
     assert error_of(await post(client, session_id, "voids")) == (400, "no_voidable_balance")
-    assert error_of(await post(client, session_id, "captures", {"finalCapture": True})) == (400, "no_capturable_balance")
+    assert error_of(await post(client, session_id, "captures", {"finalCapture": True})) == (
+        400,
+        "no_capturable_balance",
+    )
 
 
 async def test_partial_refunds_up_to_captured(client: httpx.AsyncClient) -> None:
@@ -94,16 +96,28 @@ async def test_partial_refunds_up_to_captured(client: httpx.AsyncClient) -> None
     assert error_of(await post(client, session_id, "refunds", {"source": REFUND_TO})) == (400, "no_refundable_balance")
     await post(client, session_id, "captures", {"finalCapture": True})
     await get(client, session_id)
-    refund = (await post(client, session_id, "refunds", {"source": REFUND_TO, "amount": "0.40",
-                                                          "reason": "Customer returned the item."})).json()
+    refund = (
+        await post(
+            client,
+            session_id,
+            "refunds",
+            {"source": REFUND_TO, "amount": "0.40", "reason": "Customer returned the item."},
+        )
+    ).json()
     assert refund["refundId"].startswith("refund_")
     assert (refund["status"], refund["amount"], refund["source"]) == ("pending", "0.40", REFUND_TO)
     assert refund["reason"] == "Customer returned the item."
     assert balances(await get(client, session_id)) == ("0", "1.00", "0.60", "0.40")
     over = await post(client, session_id, "refunds", {"source": REFUND_TO, "amount": "0.61"})
     assert error_of(over) == (400, "invalid_request")
-    rest = (await post(client, session_id, "refunds", {"source": {"accountId": "account_af2937b0-9846-4fe7-bfe9-ccc22d935114",
-                                                                  "asset": "usdc"}})).json()
+    rest = (
+        await post(
+            client,
+            session_id,
+            "refunds",
+            {"source": {"accountId": "account_af2937b0-9846-4fe7-bfe9-ccc22d935114", "asset": "usdc"}},
+        )
+    ).json()
     assert rest["amount"] == "0.60"
     session = await get(client, session_id)
     assert (session["status"], balances(session)) == ("refund_succeeded", ("0", "1.00", "0", "1.00"))
@@ -128,7 +142,9 @@ async def test_actions_are_listed_newest_first_and_fetched_by_id(client: httpx.A
     session_id = (await authorized(client, amount="3.00"))["paymentSessionId"]
     ids = []
     for _ in range(3):
-        ids.append((await post(client, session_id, "captures", {"amount": "1", "finalCapture": False})).json()["captureId"])
+        ids.append(
+            (await post(client, session_id, "captures", {"amount": "1", "finalCapture": False})).json()["captureId"]
+        )
         await get(client, session_id)
     page = (await client.get(f"{BASE}/{session_id}/captures?pageSize=2", headers=ACME)).json()
     assert [c["captureId"] for c in page["captures"]] == ids[::-1][:2]
@@ -136,7 +152,9 @@ async def test_actions_are_listed_newest_first_and_fetched_by_id(client: httpx.A
     assert [c["captureId"] for c in rest["captures"]] == ids[:1] and "nextPageToken" not in rest
     one = await client.get(f"{BASE}/{session_id}/captures/{ids[0]}", headers=ACME)
     assert one.json()["captureId"] == ids[0] and one.json()["status"] == "succeeded"
-    missing = await client.get(f"{BASE}/{session_id}/captures/capture_00000000-0000-4000-8000-000000000000", headers=ACME)
+    missing = await client.get(
+        f"{BASE}/{session_id}/captures/capture_00000000-0000-4000-8000-000000000000", headers=ACME
+    )
     assert error_of(missing) == (404, "not_found")
     assert missing.json()["errorMessage"] == "Capture with the given ID does not exist."
     authorizations = (await client.get(f"{BASE}/{session_id}/authorizations", headers=ACME)).json()["authorizations"]
@@ -166,8 +184,11 @@ async def test_a_new_action_while_one_is_pending_is_refused() -> None:
         settled = await act(client, session_id, "settle", outcome="failed")
         assert settled.json()["status"] == "capture_failed"
         capture = settled.json()["captures"][0]
-        assert capture["error"] == {"code": "capture_failed", "message": "The capture could not be completed.",
-                                    "occurredAt": "2026-01-01T00:01:00.000Z"}
+        assert capture["error"] == {
+            "code": "capture_failed",
+            "message": "The capture could not be completed.",
+            "occurredAt": "2026-01-01T00:01:00.000Z",
+        }
         assert balances(settled.json()) == ("1.00", "0", "0", "0")  # a failed capture moves nothing
         assert error_of(await act(client, session_id, "settle")) == (400, "invalid_request")
 
@@ -193,12 +214,26 @@ async def test_control_outcome_overrides_the_scenario(client: httpx.AsyncClient)
 
 
 async def test_deadlines_guard_actions_without_changing_status(client: httpx.AsyncClient) -> None:
-    expiring = (await create(client, expiries={"authorizationExpiresAt": "2026-01-01T01:00:00Z",
-                                                "captureExpiresAt": "2026-01-01T02:00:00Z",
-                                                "refundExpiresAt": "2026-01-01T03:00:00Z"}))["paymentSessionId"]
-    late = (await create(client, expiries={"authorizationExpiresAt": "2026-01-01T01:00:00Z",
-                                            "captureExpiresAt": "2026-01-01T01:00:00Z",
-                                            "refundExpiresAt": "2026-01-01T01:00:00Z"}))["paymentSessionId"]
+    expiring = (
+        await create(
+            client,
+            expiries={
+                "authorizationExpiresAt": "2026-01-01T01:00:00Z",
+                "captureExpiresAt": "2026-01-01T02:00:00Z",
+                "refundExpiresAt": "2026-01-01T03:00:00Z",
+            },
+        )
+    )["paymentSessionId"]
+    late = (
+        await create(
+            client,
+            expiries={
+                "authorizationExpiresAt": "2026-01-01T01:00:00Z",
+                "captureExpiresAt": "2026-01-01T01:00:00Z",
+                "refundExpiresAt": "2026-01-01T01:00:00Z",
+            },
+        )
+    )["paymentSessionId"]
     await act(client, expiring, "authorize")
     await client.post("/_sandbox/clock/advance", json={"seconds": 3601})
     assert error_of(await act(client, late, "authorize")) == (400, "authorization_expired")
@@ -218,7 +253,11 @@ async def test_transitions_reach_the_event_outbox(client: httpx.AsyncClient) -> 
     session_id = (await authorized(client, autoCapture=True))["paymentSessionId"]
     events = (await client.get(f"/_sandbox/events?provider=cdp&session_id={session_id}")).json()["events"]
     assert [event["to"] for event in events] == [
-        "created", "authorization_pending", "authorization_succeeded", "capture_pending", "capture_succeeded",
+        "created",
+        "authorization_pending",
+        "authorization_succeeded",
+        "capture_pending",
+        "capture_succeeded",
     ]
 
 

@@ -10,10 +10,9 @@ import httpx
 import jwt
 import pytest
 from cdp_calls import ACME, BASE, GLOBEX, authorized, create, error_of, get, post, session_body
+from conftest import client_for, make_app
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-
-from conftest import client_for, make_app
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +24,9 @@ HOST = "sandbox.test"
 def ed25519_secret() -> tuple[str, ed25519.Ed25519PrivateKey]:
     """A CDP Ed25519 secret: base64 of the 32-byte seed followed by the 32-byte public key."""
     private = ed25519.Ed25519PrivateKey.generate()
-    seed = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    seed = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(seed + public).decode(), private
 
@@ -38,12 +39,20 @@ EC_SECRET = EC_PRIVATE.private_bytes(
 STRICT = {"cdp": {"api_keys": [{"id": KEY_ID, "secret": ED_SECRET}, {"id": EC_KEY_ID, "secret": EC_SECRET}]}}
 
 
-def signed(method: str, path: str, *, key: Any = ED_PRIVATE, kid: str = KEY_ID, alg: str = "EdDSA",
-           **claims: Any) -> dict[str, str]:
+def signed(
+    method: str, path: str, *, key: Any = ED_PRIVATE, kid: str = KEY_ID, alg: str = "EdDSA", **claims: Any
+) -> dict[str, str]:
     """A token shaped exactly like cdp-sdk's (cdp/auth/utils/jwt.py), with overrides."""
     now = int(time.time())
-    body = {"sub": kid, "iss": "cdp", "aud": None, "nbf": now, "exp": now + 120,
-            "uris": [f"{method} {HOST}{path}"], **claims}
+    body = {
+        "sub": kid,
+        "iss": "cdp",
+        "aud": None,
+        "nbf": now,
+        "exp": now + 120,
+        "uris": [f"{method} {HOST}{path}"],
+        **claims,
+    }
     headers = {"kid": kid, "typ": "JWT", "nonce": "1234567890123456"}
     return {"Authorization": f"Bearer {jwt.encode(body, key, algorithm=alg, headers=headers)}"}
 
@@ -57,8 +66,12 @@ async def strict() -> Any:
 async def test_default_mode_takes_any_jwt_and_sub_names_the_tenant(client: httpx.AsyncClient) -> None:
     created = await create(client, ACME)
     assert (await client.get(f"{BASE}/{created['paymentSessionId']}", headers=GLOBEX)).status_code == 404
-    for headers in ({}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic abc"},
-                    {"Authorization": f"Bearer {jwt.encode({'iss': 'cdp'}, 'k' * 32)}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": f"Bearer {jwt.encode({'iss': 'cdp'}, 'k' * 32)}"},
+    ):
         response = await client.get(BASE, headers=headers)
         assert error_of(response) == (401, "unauthorized")
         assert response.json()["errorMessage"] == "The request is not properly authenticated."
@@ -113,8 +126,9 @@ async def test_same_key_same_body_replays_the_identical_response(client: httpx.A
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
     assert len((await client.get(BASE, headers=ACME)).json()["paymentSessions"]) == 1
-    other_tenant = await client.post(BASE, json=session_body(), headers={**GLOBEX, "X-Idempotency-Key": headers[
-        "X-Idempotency-Key"]})
+    other_tenant = await client.post(
+        BASE, json=session_body(), headers={**GLOBEX, "X-Idempotency-Key": headers["X-Idempotency-Key"]}
+    )
     assert other_tenant.json()["paymentSessionId"] != first.json()["paymentSessionId"]
 
 

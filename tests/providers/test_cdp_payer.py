@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 from cdp_calls import ACCOUNT, ACME, BASE, WALLET, create, error_of, get
-
 from conftest import client_for, make_app
 
 pytestmark = pytest.mark.anyio
@@ -36,22 +35,34 @@ async def test_wallet_options_need_no_credential_and_offer_one_option_per_asset(
     assert payload["type"] == "eip3009" and payload["payloadId"].startswith("payload_")
     data = payload["data"]
     assert data["primaryType"] == "TransferWithAuthorization"
-    assert data["domain"] == {"name": "USD Coin", "version": "2", "chainId": 8453,
-                              "verifyingContract": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"}
+    assert data["domain"] == {
+        "name": "USD Coin",
+        "version": "2",
+        "chainId": 8453,
+        "verifyingContract": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+    }
     assert data["message"]["from"] == PAYER and data["message"]["to"] == WALLET
     assert data["message"]["value"] == "1000000"
-    assert body["ineligibleAddresses"] == [{"address": SECOND, "code": "superseded_by_preferred_option",
-                                            "message": "A preferred payment option was available from another wallet."}]
+    assert body["ineligibleAddresses"] == [
+        {
+            "address": SECOND,
+            "code": "superseded_by_preferred_option",
+            "message": "A preferred payment option was available from another wallet.",
+        }
+    ]
     assert (await get(client, session_id))["status"] == "created"  # a stateless read
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("addresses=", "At least one wallet address is required."),
-    ("network=base", "At least one wallet address is required."),
-    ("addresses=" + ",".join(f"0x{i}" for i in range(6)), "A maximum of 5 wallet addresses are allowed."),
-    (f"addresses={PAYER},{PAYER.lower()}", "Duplicate wallet addresses are not allowed."),
-    (f"addresses={PAYER}&network=solana", "Invalid query parameters."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("addresses=", "At least one wallet address is required."),
+        ("network=base", "At least one wallet address is required."),
+        ("addresses=" + ",".join(f"0x{i}" for i in range(6)), "A maximum of 5 wallet addresses are allowed."),
+        (f"addresses={PAYER},{PAYER.lower()}", "Duplicate wallet addresses are not allowed."),
+        (f"addresses={PAYER}&network=solana", "Invalid query parameters."),
+    ],
+)
 async def test_wallet_options_query_rules(client: httpx.AsyncClient, query: str, message: str) -> None:
     session_id = (await create(client))["paymentSessionId"]
     response = await options(client, session_id, query)
@@ -64,25 +75,35 @@ async def test_unfunded_wallets_are_ineligible_with_funds_required() -> None:
         session_id = (await create(client))["paymentSessionId"]
         body = (await options(client, session_id, f"addresses={PAYER}")).json()
         assert body["options"] == []
-        assert body["ineligibleAddresses"] == [{
-            "address": PAYER, "code": "insufficient_funds", "message": "The payer does not have sufficient funds.",
-            "fundsRequired": [{"asset": "usdc", "network": "base", "currentBalance": "0", "requiredBalance": "1.00"}],
-        }]
+        assert body["ineligibleAddresses"] == [
+            {
+                "address": PAYER,
+                "code": "insufficient_funds",
+                "message": "The payer does not have sufficient funds.",
+                "fundsRequired": [
+                    {"asset": "usdc", "network": "base", "currentBalance": "0", "requiredBalance": "1.00"}
+                ],
+            }
+        ]
 
 
 async def test_wallet_authorization_with_a_returned_option(client: httpx.AsyncClient) -> None:
     session_id = (await create(client))["paymentSessionId"]
     option = (await options(client, session_id, f"addresses={PAYER}&network=base")).json()["options"][0]
     signed = [{"payloadId": option["payloads"][0]["payloadId"], "signature": "0x" + "ab" * 65}]
-    wrong = await client.post(f"{BASE}/{session_id}/authorizations/wallet",
-                              json={"optionId": "opt_00000000-0000-4000-8000-000000000000", "signedPayloads": signed})
+    wrong = await client.post(
+        f"{BASE}/{session_id}/authorizations/wallet",
+        json={"optionId": "opt_00000000-0000-4000-8000-000000000000", "signedPayloads": signed},
+    )
     assert error_of(wrong) == (400, "invalid_request")
-    unsigned = await client.post(f"{BASE}/{session_id}/authorizations/wallet",
-                                 json={"optionId": option["optionId"], "signedPayloads": []})
+    unsigned = await client.post(
+        f"{BASE}/{session_id}/authorizations/wallet", json={"optionId": option["optionId"], "signedPayloads": []}
+    )
     assert error_of(unsigned) == (400, "invalid_request")
-    response = await client.post(f"{BASE}/{session_id}/authorizations/wallet",
-                                 json={"optionId": option["optionId"], "signedPayloads": signed,
-                                       "metadata": {"customer_id": "cust_12345"}})
+    response = await client.post(
+        f"{BASE}/{session_id}/authorizations/wallet",
+        json={"optionId": option["optionId"], "signedPayloads": signed, "metadata": {"customer_id": "cust_12345"}},
+    )
     assert response.status_code == 200
     authorization = response.json()
     assert (authorization["status"], authorization["amount"]) == ("pending", "1.00")
@@ -90,8 +111,9 @@ async def test_wallet_authorization_with_a_returned_option(client: httpx.AsyncCl
     assert authorization["metadata"] == {"customer_id": "cust_12345"}
     session = await get(client, session_id)
     assert session["status"] == "authorization_succeeded" and session["source"]["address"] == PAYER
-    again = await client.post(f"{BASE}/{session_id}/authorizations/wallet",
-                              json={"optionId": option["optionId"], "signedPayloads": signed})
+    again = await client.post(
+        f"{BASE}/{session_id}/authorizations/wallet", json={"optionId": option["optionId"], "signedPayloads": signed}
+    )
     assert error_of(again) == (400, "payment_session_already_authorized")
 
 
@@ -108,16 +130,25 @@ async def test_x402_without_a_signature_is_a_402_challenge(client: httpx.AsyncCl
     assert challenge["x402Version"] == 2 and challenge["error"] == "PAYMENT-SIGNATURE header is required"
     assert challenge["resource"]["url"] == session["x402Url"]
     [accept] = challenge["accepts"]
-    assert accept == {"scheme": "exact", "network": "eip155:84532", "amount": "1000000",
-                      "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e", "payTo": WALLET,
-                      "maxTimeoutSeconds": 60, "extra": {"name": "USDC", "version": "2"}}
+    assert accept == {
+        "scheme": "exact",
+        "network": "eip155:84532",
+        "amount": "1000000",
+        "asset": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
+        "payTo": WALLET,
+        "maxTimeoutSeconds": 60,
+        "extra": {"name": "USDC", "version": "2"},
+    }
 
 
 async def test_x402_with_a_signature_authorizes(client: httpx.AsyncClient) -> None:
     session = await create(client, target={"address": WALLET, "network": "base-sepolia"})
     path = session["x402Url"].removeprefix("http://sandbox.test")
-    payload = {"x402Version": 2, "accepted": {"scheme": "exact", "network": "eip155:84532"},
-               "payload": {"signature": "0x" + "12" * 65, "authorization": {"from": PAYER, "to": WALLET}}}
+    payload = {
+        "x402Version": 2,
+        "accepted": {"scheme": "exact", "network": "eip155:84532"},
+        "payload": {"signature": "0x" + "12" * 65, "authorization": {"from": PAYER, "to": WALLET}},
+    }
     bad = await client.post(path, headers={"PAYMENT-SIGNATURE": "%%%not-base64"})
     assert error_of(bad) == (400, "invalid_request")
     response = await client.post(path, headers={"PAYMENT-SIGNATURE": b64json(payload), "X-Idempotency-Key": "x402-1"})
@@ -129,7 +160,10 @@ async def test_x402_with_a_signature_authorizes(client: httpx.AsyncClient) -> No
     assert receipt["success"] is True and receipt["network"] == "eip155:84532" and receipt["payer"] == PAYER
     assert receipt["transaction"].startswith("0x") and len(receipt["transaction"]) == 66
     replay = await client.post(path, headers={"PAYMENT-SIGNATURE": b64json(payload), "X-Idempotency-Key": "x402-1"})
-    assert replay.content == response.content and replay.headers["PAYMENT-RESPONSE"] == response.headers["PAYMENT-RESPONSE"]
+    assert (
+        replay.content == response.content
+        and replay.headers["PAYMENT-RESPONSE"] == response.headers["PAYMENT-RESPONSE"]
+    )
 
 
 async def test_x402_needs_a_wallet_target(client: httpx.AsyncClient) -> None:
@@ -167,18 +201,28 @@ async def test_payer_routes_404_for_unknown_sessions(client: httpx.AsyncClient) 
 
 
 async def test_hosted_page_shows_the_payment_and_redirects_after_authorizing(client: httpx.AsyncClient) -> None:
-    session = await create(client, amount="12.50", redirect={"successUrl": "https://merchant.example.com/ok",
-                                                             "failureUrl": "https://merchant.example.com/failed"})
+    session = await create(
+        client,
+        amount="12.50",
+        redirect={"successUrl": "https://merchant.example.com/ok", "failureUrl": "https://merchant.example.com/failed"},
+    )
     page_path = session["url"].removeprefix("http://sandbox.test")
     page = await client.get(page_path)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    for shown in ("12.50", "USDC", "base", WALLET, 'data-outcome="succeeded"', 'data-outcome="failed"',
-                  'href="https://merchant.example.com/failed"'):
+    for shown in (
+        "12.50",
+        "USDC",
+        "base",
+        WALLET,
+        'data-outcome="succeeded"',
+        'data-outcome="failed"',
+        'href="https://merchant.example.com/failed"',
+    ):
         assert shown in page.text
     response = await client.post(f"{page_path}/authorize", data={"outcome": "succeeded"})
     assert (response.status_code, response.headers["location"]) == (303, "https://merchant.example.com/ok")
     assert (await get(client, session["paymentSessionId"]))["status"] == "authorization_succeeded"
-    assert 'data-outcome' not in (await client.get(page_path)).text  # nothing left to authorize
+    assert "data-outcome" not in (await client.get(page_path)).text  # nothing left to authorize
     twice = await client.post(f"{page_path}/authorize", data={"outcome": "succeeded"})
     assert twice.status_code == 409
 

@@ -19,9 +19,8 @@ import httpx
 import pytest
 import yaml
 from cdp_calls import ACCOUNT, ACME, BASE, act, create, get, post
-from openapi_schema_validator import OAS31Validator
-
 from conftest import make_app
+from openapi_schema_validator import OAS31Validator
 
 pytestmark = pytest.mark.anyio
 
@@ -51,23 +50,33 @@ def validate(method: str, path: str, status: int, body: Any) -> tuple[str, str]:
     template = _template(method, path)
     declared = SPEC["paths"][template][method.lower()]["responses"]
     schema = _schema(declared[str(status)]) if str(status) in declared else {"$ref": "#/components/schemas/Error"}
-    validator = OAS31Validator({**schema, "components": SPEC["components"]}, format_checker=OAS31Validator.FORMAT_CHECKER)
+    validator = OAS31Validator(
+        {**schema, "components": SPEC["components"]}, format_checker=OAS31Validator.FORMAT_CHECKER
+    )
     validator.validate(body)
     return method.upper(), template
 
 
 async def tour(client: httpx.AsyncClient) -> None:
     """Visit every path: successes first, then the errors each operation can raise."""
-    wallet = await create(client, metadata={"k": "v"}, redirect={"successUrl": "https://merchant.example.com/ok"},
-                          customerDisplay={"merchantName": "Acme", "displayAmount": {"amount": "1.37", "currency": "cad"}})
+    wallet = await create(
+        client,
+        metadata={"k": "v"},
+        redirect={"successUrl": "https://merchant.example.com/ok"},
+        customerDisplay={"merchantName": "Acme", "displayAmount": {"amount": "1.37", "currency": "cad"}},
+    )
     sid = wallet["paymentSessionId"]
     await client.get(f"{BASE}?pageSize=1", headers=ACME)
     options = (await client.get(f"{BASE}/{sid}/authorizations/wallet/options?addresses={PAYER},0xB")).json()
     option = options["options"][0]
     signed = [{"payloadId": option["payloads"][0]["payloadId"], "signature": "0x" + "ab" * 65}]
-    await client.post(f"{BASE}/{sid}/authorizations/wallet", json={"optionId": option["optionId"], "signedPayloads": signed})
+    await client.post(
+        f"{BASE}/{sid}/authorizations/wallet", json={"optionId": option["optionId"], "signedPayloads": signed}
+    )
     await get(client, sid)
-    auth_id = (await client.get(f"{BASE}/{sid}/authorizations", headers=ACME)).json()["authorizations"][0]["authorizationId"]
+    auth_id = (await client.get(f"{BASE}/{sid}/authorizations", headers=ACME)).json()["authorizations"][0][
+        "authorizationId"
+    ]
     await client.get(f"{BASE}/{sid}/authorizations/{auth_id}", headers=ACME)
     capture = (await post(client, sid, "captures", {"amount": "0.40", "finalCapture": False})).json()
     await client.get(f"{BASE}/{sid}/captures", headers=ACME)
@@ -82,11 +91,15 @@ async def tour(client: httpx.AsyncClient) -> None:
     x402 = (await create(client))["paymentSessionId"]
     await client.post(f"{BASE}/{x402}/authorizations/x402")  # 402
     payload = {"x402Version": 2, "payload": {"authorization": {"from": PAYER}}}
-    await client.post(f"{BASE}/{x402}/authorizations/x402", headers={"PAYMENT-SIGNATURE": base64.b64encode(
-        json.dumps(payload).encode()).decode()})
+    await client.post(
+        f"{BASE}/{x402}/authorizations/x402",
+        headers={"PAYMENT-SIGNATURE": base64.b64encode(json.dumps(payload).encode()).decode()},
+    )
     coinbase = (await create(client, target={"accountId": ACCOUNT, "asset": "usd"}))["paymentSessionId"]
     await client.post(f"{BASE}/{coinbase}/authorizations/coinbase", json={}, headers=OAUTH)
-    await client.post(f"{BASE}/{coinbase}/authorizations/coinbase", headers={**ACME, "cb-authz-id": OAUTH["cb-authz-id"]})
+    await client.post(
+        f"{BASE}/{coinbase}/authorizations/coinbase", headers={**ACME, "cb-authz-id": OAUTH["cb-authz-id"]}
+    )
     await get(client, coinbase)
     await post(client, coinbase, "captures", {"finalCapture": True})
     failing = (await create(client))["paymentSessionId"]
@@ -97,16 +110,26 @@ async def tour(client: httpx.AsyncClient) -> None:
     # errors
     unknown = "paymentSession_00000000-0000-4000-8000-000000000000"
     await client.post(BASE, json={"amount": "x"}, headers=ACME)
-    await client.post(BASE, json={"amount": "1", "asset": "usdc", "target": {"address": "0x1"}},
-                      headers={**ACME, "X-Idempotency-Key": "k"})
-    await client.post(BASE, json={"amount": "2", "asset": "usdc", "target": {"address": "0x1"}},
-                      headers={**ACME, "X-Idempotency-Key": "k"})
+    await client.post(
+        BASE,
+        json={"amount": "1", "asset": "usdc", "target": {"address": "0x1"}},
+        headers={**ACME, "X-Idempotency-Key": "k"},
+    )
+    await client.post(
+        BASE,
+        json={"amount": "2", "asset": "usdc", "target": {"address": "0x1"}},
+        headers={**ACME, "X-Idempotency-Key": "k"},
+    )
     await client.get(BASE)
     await client.get(f"{BASE}?pageToken=nope", headers=ACME)
     for path in ("", "/authorizations", "/captures", "/voids", "/refunds"):
         await client.get(f"{BASE}/{unknown}{path}", headers=ACME)
-    for kind, prefix in (("authorizations", "authorization"), ("captures", "capture"), ("voids", "void"),
-                         ("refunds", "refund")):
+    for kind, prefix in (
+        ("authorizations", "authorization"),
+        ("captures", "capture"),
+        ("voids", "void"),
+        ("refunds", "refund"),
+    ):
         await client.get(f"{BASE}/{sid}/{kind}/{prefix}_00000000-0000-4000-8000-000000000000", headers=ACME)
     await post(client, canceled, "cancel")
     await post(client, unknown, "cancel")
@@ -130,8 +153,9 @@ async def test_every_response_matches_the_spec() -> None:
 
     app = make_app()
     transport = httpx.ASGITransport(app=app, client=("198.51.100.10", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test",
-                                 event_hooks={"response": [record]}) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://sandbox.test", event_hooks={"response": [record]}
+    ) as client:
         await tour(client)
     covered = {validate(method, path, status, body) for method, path, status, body in seen if status == 200}
     for method, path, status, body in seen:

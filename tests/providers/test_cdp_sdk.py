@@ -22,10 +22,9 @@ from cdp.openapi_client.models.create_capture_request import CreateCaptureReques
 from cdp.openapi_client.models.create_payment_session_request import CreatePaymentSessionRequest
 from cdp.openapi_client.models.create_refund_request import CreateRefundRequest
 from cdp.openapi_client.models.create_void_request import CreateVoidRequest
+from conftest import make_app, serve_in_thread
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-
-from conftest import make_app, serve_in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -52,29 +51,33 @@ def act(server: str, session_id: str, action: str, **body: str) -> None:
 
 
 def new_session(**changes: object) -> CreatePaymentSessionRequest:
-    return CreatePaymentSessionRequest.from_dict({
-        "amount": "10.00",
-        "asset": "usdc",
-        "target": {"address": WALLET, "network": "base"},
-        "externalReferenceId": "order-sdk-1",
-        "metadata": {"customer_id": "cust_12345"},
-        "redirect": {"successUrl": "https://merchant.example.com/ok"},
-        **changes,
-    })
+    return CreatePaymentSessionRequest.from_dict(
+        {
+            "amount": "10.00",
+            "asset": "usdc",
+            "target": {"address": WALLET, "network": "base"},
+            "externalReferenceId": "order-sdk-1",
+            "metadata": {"customer_id": "cust_12345"},
+            "redirect": {"successUrl": "https://merchant.example.com/ok"},
+            **changes,
+        }
+    )
 
 
 async def test_the_whole_lifecycle_through_cdp_sdk(server: str) -> None:
     async with CdpApiClient(KEY_ID, SECRET, base_path=f"{server}/cdp/platform", max_network_retries=0) as client:
         api = cdp_api.PaymentSessionsApi(client)
-        created = await api.create_payment_session(x_idempotency_key="sdk-create-1",
-                                                   create_payment_session_request=new_session())
+        created = await api.create_payment_session(
+            x_idempotency_key="sdk-create-1", create_payment_session_request=new_session()
+        )
         session_id = created.payment_session_id
         assert created.status == "created" and created.amount == "10.00"
         assert created.url == f"{server}/cdp/payment-sessions/{session_id}"
         assert created.x402_url == f"{server}/cdp/platform/v2/payment-sessions/{session_id}/authorizations/x402"
         assert created.target.actual_instance.address == WALLET
-        replay = await api.create_payment_session(x_idempotency_key="sdk-create-1",
-                                                  create_payment_session_request=new_session())
+        replay = await api.create_payment_session(
+            x_idempotency_key="sdk-create-1", create_payment_session_request=new_session()
+        )
         assert replay.payment_session_id == session_id
 
         listed = await api.list_payment_sessions(page_size=10)
@@ -87,17 +90,28 @@ async def test_the_whole_lifecycle_through_cdp_sdk(server: str) -> None:
         assert fetched.balances.capturable == "10.00"
         assert fetched.source.actual_instance.network == "base"
         [authorization] = (await api.list_payment_session_authorizations(session_id)).authorizations
-        assert (await api.get_payment_session_authorization(session_id, authorization.authorization_id)).status == "succeeded"
+        assert (
+            await api.get_payment_session_authorization(session_id, authorization.authorization_id)
+        ).status == "succeeded"
 
         capture = await api.capture_payment_session(
-            session_id, x_idempotency_key="sdk-capture-1",
+            session_id,
+            x_idempotency_key="sdk-capture-1",
             create_capture_request=CreateCaptureRequest(amount="4.00", final_capture=False),
         )
         assert (capture.status, capture.amount, capture.final_capture) == ("pending", "4.00", False)
         assert (await api.get_payment_session_capture(session_id, capture.capture_id)).status == "succeeded"
 
-        refund = await api.refund_payment_session(session_id, create_refund_request=CreateRefundRequest.from_dict(
-            {"source": {"address": "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"}, "amount": "1.50", "reason": "Returned"}))
+        refund = await api.refund_payment_session(
+            session_id,
+            create_refund_request=CreateRefundRequest.from_dict(
+                {
+                    "source": {"address": "0x742d35Cc6634C0532925a3b844Bc454e4438f44e"},
+                    "amount": "1.50",
+                    "reason": "Returned",
+                }
+            ),
+        )
         assert refund.amount == "1.50" and refund.source.actual_instance.address.startswith("0x742d")
         assert (await api.get_payment_session_refund(session_id, refund.refund_id)).status == "succeeded"
 
@@ -111,12 +125,19 @@ async def test_the_whole_lifecycle_through_cdp_sdk(server: str) -> None:
         final = await api.get_payment_session(session_id)
         assert final.status == "void_succeeded"
         balances = final.balances
-        assert (balances.capturable, balances.captured, balances.refundable, balances.refunded) == ("0", "4.00", "2.50", "1.50")
+        assert (balances.capturable, balances.captured, balances.refundable, balances.refunded) == (
+            "0",
+            "4.00",
+            "2.50",
+            "1.50",
+        )
 
         other = await api.create_payment_session(create_payment_session_request=new_session(amount="1.00"))
         canceled = await api.cancel_payment_session(
             other.payment_session_id,
-            cancel_payment_session_request=CancelPaymentSessionRequest(cancellation_reason="Customer requested cancellation."),
+            cancel_payment_session_request=CancelPaymentSessionRequest(
+                cancellation_reason="Customer requested cancellation."
+            ),
         )
         assert (canceled.status, canceled.cancellation_reason) == ("canceled", "Customer requested cancellation.")
 
@@ -135,13 +156,16 @@ async def test_errors_surface_as_cdp_sdk_api_errors(server: str) -> None:
 
         session_id = (await api.create_payment_session(create_payment_session_request=new_session())).payment_session_id
         with pytest.raises(ApiError) as nothing:
-            await api.capture_payment_session(session_id, create_capture_request=CreateCaptureRequest(final_capture=True))
+            await api.capture_payment_session(
+                session_id, create_capture_request=CreateCaptureRequest(final_capture=True)
+            )
         assert nothing.value.error_type == "no_capturable_balance"
 
         await api.create_payment_session(x_idempotency_key="sdk-key-2", create_payment_session_request=new_session())
         with pytest.raises(ApiError) as reused:
-            await api.create_payment_session(x_idempotency_key="sdk-key-2",
-                                             create_payment_session_request=new_session(amount="2.00"))
+            await api.create_payment_session(
+                x_idempotency_key="sdk-key-2", create_payment_session_request=new_session(amount="2.00")
+            )
         assert (reused.value.http_code, reused.value.error_type) == (422, "idempotency_error")
 
         await api.cancel_payment_session(session_id)
@@ -149,8 +173,9 @@ async def test_errors_surface_as_cdp_sdk_api_errors(server: str) -> None:
             await api.cancel_payment_session(session_id)
         assert canceled.value.error_type == "payment_session_already_canceled"
 
-    async with CdpApiClient(KEY_ID, base64.b64encode(bytes(64)).decode(), base_path=f"{server}/cdp/platform",
-                            max_network_retries=0) as impostor:
+    async with CdpApiClient(
+        KEY_ID, base64.b64encode(bytes(64)).decode(), base_path=f"{server}/cdp/platform", max_network_retries=0
+    ) as impostor:
         with pytest.raises(ApiError) as unauthorized:
             await cdp_api.PaymentSessionsApi(impostor).list_payment_sessions()
         assert (unauthorized.value.http_code, unauthorized.value.error_type) == (401, "unauthorized")

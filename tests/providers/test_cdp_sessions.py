@@ -49,11 +49,15 @@ async def test_entity_is_stable_per_api_key(client: httpx.AsyncClient) -> None:
 
 
 async def test_get_returns_the_session_and_other_tenants_get_404(client: httpx.AsyncClient) -> None:
-    created = await create(client, customerDisplay={"merchantName": "Acme Store",
-                                                    "displayAmount": {"amount": "1.37", "currency": "cad"}})
+    created = await create(
+        client, customerDisplay={"merchantName": "Acme Store", "displayAmount": {"amount": "1.37", "currency": "cad"}}
+    )
     fetched = await get(client, created["paymentSessionId"])
     assert fetched == created
-    assert fetched["customerDisplay"] == {"merchantName": "Acme Store", "displayAmount": {"amount": "1.37", "currency": "cad"}}
+    assert fetched["customerDisplay"] == {
+        "merchantName": "Acme Store",
+        "displayAmount": {"amount": "1.37", "currency": "cad"},
+    }
     foreign = await client.get(f"{BASE}/{created['paymentSessionId']}", headers=GLOBEX)
     assert error_of(foreign) == (404, "not_found")
     assert foreign.json()["errorMessage"] == "Payment session with the given ID does not exist."
@@ -141,8 +145,10 @@ INVALID: list[tuple[str, dict[str, Any]]] = [
     ("bad redirect", {"redirect": {"successUrl": "ftp://example.com/x"}}),
     ("short redirect", {"redirect": {"successUrl": "http://a"}}),
     ("half display amount", {"customerDisplay": {"displayAmount": {"amount": "1.37"}}}),
-    ("expiries out of order", {"expiries": {"authorizationExpiresAt": "2026-01-10T00:00:00Z",
-                                            "captureExpiresAt": "2026-01-05T00:00:00Z"}}),
+    (
+        "expiries out of order",
+        {"expiries": {"authorizationExpiresAt": "2026-01-10T00:00:00Z", "captureExpiresAt": "2026-01-05T00:00:00Z"}},
+    ),
     ("default capture before given authorization", {"expiries": {"authorizationExpiresAt": "2026-01-20T00:00:00Z"}}),
     ("expiry not a date", {"expiries": {"refundExpiresAt": "soon"}}),
     ("expiry in the past", {"expiries": {"authorizationExpiresAt": "2025-01-01T00:00:00Z"}}),
@@ -163,8 +169,10 @@ async def test_metadata_limits_are_inclusive(client: httpx.AsyncClient) -> None:
 
 
 async def test_given_expiries_are_kept(client: httpx.AsyncClient) -> None:
-    body = await create(client, expiries={"authorizationExpiresAt": "2026-01-01T01:00:00Z",
-                                          "captureExpiresAt": "2026-01-01T02:00:00.5+00:00"})
+    body = await create(
+        client,
+        expiries={"authorizationExpiresAt": "2026-01-01T01:00:00Z", "captureExpiresAt": "2026-01-01T02:00:00.5+00:00"},
+    )
     assert body["expiries"]["authorizationExpiresAt"] == "2026-01-01T01:00:00.000Z"
     assert body["expiries"]["captureExpiresAt"] == "2026-01-01T02:00:00.500Z"
     assert body["expiries"]["refundExpiresAt"] == "2026-01-31T00:00:00.000Z"

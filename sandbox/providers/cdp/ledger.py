@@ -71,7 +71,11 @@ def check_authorizable(session: CdpSession, now: datetime) -> None:
 _DRAWS_ON = {
     "capture": ("capturable", "no_capturable_balance", "There is no remaining balance available to capture."),
     "void": ("capturable", "no_voidable_balance", "There is no held balance remaining to void."),
-    "refund": ("refundable", "no_refundable_balance", "The payment session has no captured amount available to refund."),
+    "refund": (
+        "refundable",
+        "no_refundable_balance",
+        "The payment session has no captured amount available to refund.",
+    ),
 }
 
 
@@ -134,7 +138,9 @@ def settle(sandbox: Sandbox, session: CdpSession, action: Action, outcome: Outco
     else:
         code, message = FAILURES[action.kind]
         action.error = {"code": code, "message": message, "occurredAt": iso(at)}
-    steps = [LIFECYCLE.fire(session, f"{action.kind}_{outcome}", at, kind=action.kind, action_id=action.id, status=outcome)]
+    steps = [
+        LIFECYCLE.fire(session, f"{action.kind}_{outcome}", at, kind=action.kind, action_id=action.id, status=outcome)
+    ]
     if action.kind == "authorization" and outcome == "succeeded" and session.auto_capture:
         # autoCapture: "a capture is automatically created after a successful authorization".
         _, step = begin(sandbox, session, "capture", session.capturable, at, final_capture=True)

@@ -50,7 +50,8 @@ def _form(session: CdpSession) -> str:
     )
     back = (session.redirect or {}).get("failureUrl")
     back_link = f'<a class=back id=back href="{html.escape(back)}">Go back</a>' if back else ""
-    return f'<form method=post action="{page_path(session.id)}/authorize"><div class=buttons>{buttons}{back_link}</div></form>'
+    action = f"{page_path(session.id)}/authorize"
+    return f'<form method=post action="{action}"><div class=buttons>{buttons}{back_link}</div></form>'
 
 
 def _page(session: CdpSession) -> str:
@@ -104,5 +105,7 @@ def hosted_authorize(call: Call) -> Reply:
 
 OPERATIONS = (
     Operation("hosted_payment_page", "GET", "/payment-sessions/{session_id}", hosted_page, auth=None),
-    Operation("hosted_payment_authorize", "POST", "/payment-sessions/{session_id}/authorize", hosted_authorize, auth=None),
+    Operation(
+        "hosted_payment_authorize", "POST", "/payment-sessions/{session_id}/authorize", hosted_authorize, auth=None
+    ),
 )

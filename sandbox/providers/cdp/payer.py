@@ -73,8 +73,15 @@ def authorize(
     """Start the session's one authorization; returns the Authorization body."""
     ledger.check_authorizable(session, call.now)
     action, step = ledger.begin(
-        call.sandbox, session, "authorization", session.amount, call.now,
-        planned=planned, source=source, network=source.get("network"), **fields,
+        call.sandbox,
+        session,
+        "authorization",
+        session.amount,
+        call.now,
+        planned=planned,
+        source=source,
+        network=source.get("network"),
+        **fields,
     )
     call.sandbox.emit(step)
     return action_view(action, session.scale)
@@ -155,28 +162,35 @@ def wallet_options(call: Call) -> Reply:
     ineligible: list[dict[str, Any]] = []
     for address in addresses:
         if address.lower() in unfunded or asset != ONCHAIN_ASSET[session.asset]:
-            ineligible.append({
-                "address": address,
-                "code": "insufficient_funds",
-                "message": "The payer does not have sufficient funds.",
-                "fundsRequired": [{"asset": asset, "network": network, "currentBalance": "0", "requiredBalance": required}],
-            })
+            ineligible.append(
+                {
+                    "address": address,
+                    "code": "insufficient_funds",
+                    "message": "The payer does not have sufficient funds.",
+                    "fundsRequired": [
+                        {"asset": asset, "network": network, "currentBalance": "0", "requiredBalance": required}
+                    ],
+                }
+            )
         elif options:  # "at most one option per asset": later wallets are superseded
-            ineligible.append({
-                "address": address,
-                "code": "superseded_by_preferred_option",
-                "message": "A preferred payment option was available from another wallet.",
-            })
+            ineligible.append(
+                {
+                    "address": address,
+                    "code": "superseded_by_preferred_option",
+                    "message": "A preferred payment option was available from another wallet.",
+                }
+            )
         else:
-            option = {
-                "optionId": f"opt_{call.sandbox.entropy.uuid4()}",
+            option_id = f"opt_{call.sandbox.entropy.uuid4()}"
+            option: dict[str, Any] = {
+                "optionId": option_id,
                 "source": {"address": address, "network": network, "asset": asset},
                 "amount": required,
                 "asset": asset,
                 "network": network,
                 "payloads": [_payload(call, session, address, network)],
             }
-            session.wallet_options[option["optionId"]] = option  # remembered, not shown: the read stays stateless
+            session.wallet_options[option_id] = option  # remembered, not shown: the read stays stateless
             options.append(option)
     return Reply(200, {"options": options, "ineligibleAddresses": ineligible})
 
@@ -218,24 +232,32 @@ def _b64json(value: dict[str, Any]) -> str:
 
 def _challenge(call: Call, session: CdpSession) -> str:
     network = _network(session)
-    return _b64json({
-        "x402Version": 2,
-        "error": "PAYMENT-SIGNATURE header is required",
-        "resource": {
-            "url": session.origin + x402_path(session.id),
-            "description": f"Payment session {session.id}",
-            "mimeType": "application/json",
-        },
-        "accepts": [{
-            "scheme": "exact",
-            "network": caip2(network),
-            "amount": _atomic(session.amount),
-            "asset": USDC[network],
-            "payTo": session.target["address"],
-            "maxTimeoutSeconds": 60,
-            "extra": {"name": "USDC", "version": "2"},
-        }],
-    })
+    return _b64json(
+        {
+            "x402Version": 2,
+            "error": "PAYMENT-SIGNATURE header is required",
+            "resource": {
+                "url": session.origin + x402_path(session.id),
+                "description": f"Payment session {session.id}",
+                "mimeType": "application/json",
+            },
+            "accepts": [
+                {
+                    "scheme": "exact",
+                    "network": caip2(network),
+                    "amount": _atomic(session.amount),
+                    "asset": USDC[network],
+                    "payTo": session.target["address"],
+                    "maxTimeoutSeconds": 60,
+                    "extra": {"name": "USDC", "version": "2"},
+                }
+            ],
+        }
+    )
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def x402_key(call: Call) -> str | None:
@@ -261,14 +283,18 @@ def authorize_x402(call: Call) -> Reply:
         payload = None
     if not isinstance(payload, dict):
         raise InvalidRequest("PAYMENT-SIGNATURE must be a base64-encoded x402 payment payload.")
-    accepted = payload.get("accepted") if isinstance(payload.get("accepted"), dict) else {}
+    accepted = _object(payload.get("accepted"))
     network = NETWORK_OF_CHAIN.get(str(accepted.get("network")), _network(session))
-    inner = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
-    signed = inner.get("authorization") if isinstance(inner.get("authorization"), dict) else {}
+    signed = _object(_object(payload.get("payload")).get("authorization"))
     payer = signed.get("from") if isinstance(signed.get("from"), str) else _address(call)
     source = {"address": payer, "network": network, "asset": ONCHAIN_ASSET[session.asset]}
     body = authorize(call, session, source, message="Your payment was successfully submitted")
-    receipt = {"success": True, "transaction": "0x" + call.sandbox.entropy.hex(64), "network": caip2(network), "payer": payer}
+    receipt = {
+        "success": True,
+        "transaction": "0x" + call.sandbox.entropy.hex(64),
+        "network": caip2(network),
+        "payer": payer,
+    }
     return Reply(200, body, {"PAYMENT-RESPONSE": _b64json(receipt)})
 
 

@@ -56,7 +56,9 @@ def authenticate(call: Call, need: str) -> Merchant:
             raise Unauthorized("missing Authorization: Bearer <Coinbase OAuth token>")
         claims = auth.claims_of(token)
         if claims is not None and claims.get("iss") == "cdp":  # the spec's wrong_auth_type example
-            raise Forbidden("This endpoint requires a Coinbase OAuth bearer token; CDP API key tokens are not accepted.")
+            raise Forbidden(
+                "This endpoint requires a Coinbase OAuth bearer token; CDP API key tokens are not accepted."
+            )
     session = call.sandbox.store.get("cdp", call.path_params.get("session_id", ""))
     return Merchant(session.merchant if session is not None else "", "payer")
 
@@ -157,7 +159,9 @@ def create_session(call: Call) -> Reply:
 
 def list_sessions(call: Call) -> Reply:
     sessions = call.sandbox.store.of_merchant("cdp", call.owner().id)[::-1]  # newest first
-    return Reply(200, paging.page(call, "paymentSessions", sessions, lambda s: s.id, lambda s: s.created_at, session_view))
+    return Reply(
+        200, paging.page(call, "paymentSessions", sessions, lambda s: s.id, lambda s: s.created_at, session_view)
+    )
 
 
 def get_session(call: Call) -> Reply:
@@ -173,7 +177,9 @@ def cancel_session(call: Call) -> Reply:
     if session.status == CANCELED:
         raise InvalidState("The payment session has already been canceled.", reason="payment_session_already_canceled")
     if is_pending(session.status):  # "Cancel is blocked while any authorization action is pending."
-        raise InvalidState("An authorization is pending on the payment session.", reason="payment_session_action_pending")
+        raise InvalidState(
+            "An authorization is pending on the payment session.", reason="payment_session_action_pending"
+        )
     if session.status != CREATED:
         raise InvalidState(CANNOT_CANCEL)
     step = LIFECYCLE.fire(session, "cancel", call.now)
@@ -231,10 +237,17 @@ def list_actions(kind: str) -> Any:
     def handler(call: Call) -> Reply:
         session = _owned(call)
         actions = session.actions[kind][::-1]
-        return Reply(200, paging.page(
-            call, LIST_FIELD[kind], actions, lambda a: a.id, lambda a: a.created_at,
-            lambda a: action_view(a, session.scale),
-        ))
+        return Reply(
+            200,
+            paging.page(
+                call,
+                LIST_FIELD[kind],
+                actions,
+                lambda a: a.id,
+                lambda a: a.created_at,
+                lambda a: action_view(a, session.scale),
+            ),
+        )
 
     return handler
 
@@ -293,8 +306,13 @@ def describe(record: Any) -> dict[str, Any]:
     view["sandbox"] = {
         "merchant": session.merchant,
         "allowed_actions": LIFECYCLE.allowed(session.status),
-        "pending_action": None if pending is None else {
-            "kind": pending.kind, "id": pending.id, "planned": pending.planned, "settles_at": pending.settle_at.isoformat(),
+        "pending_action": None
+        if pending is None
+        else {
+            "kind": pending.kind,
+            "id": pending.id,
+            "planned": pending.planned,
+            "settles_at": pending.settle_at.isoformat(),
         },
         "hosted_page": pages.page_path(session.id),
     }
@@ -304,9 +322,13 @@ def describe(record: Any) -> dict[str, Any]:
 def _action_routes() -> list[Operation]:
     routes = []
     for kind, plural in LIST_FIELD.items():
-        routes.append(Operation(f"list_{plural}", "GET", f"{PREFIX}/{{session_id}}/{plural}", list_actions(kind), auth="jwt"))
         routes.append(
-            Operation(f"get_{kind}", "GET", f"{PREFIX}/{{session_id}}/{plural}/{{action_id}}", get_action(kind), auth="jwt")
+            Operation(f"list_{plural}", "GET", f"{PREFIX}/{{session_id}}/{plural}", list_actions(kind), auth="jwt")
+        )
+        routes.append(
+            Operation(
+                f"get_{kind}", "GET", f"{PREFIX}/{{session_id}}/{plural}/{{action_id}}", get_action(kind), auth="jwt"
+            )
         )
     return routes
 
@@ -318,26 +340,80 @@ class Cdp:
     lifecycle = LIFECYCLE
     settings_model = CdpSettings
     operations = (
-        Operation("create_payment_session", "POST", PREFIX, create_session, auth="jwt", idempotency_key=validation.idempotency_key),
+        Operation(
+            "create_payment_session",
+            "POST",
+            PREFIX,
+            create_session,
+            auth="jwt",
+            idempotency_key=validation.idempotency_key,
+        ),
         Operation("list_payment_sessions", "GET", PREFIX, list_sessions, auth="jwt"),
         # Payer routes first: "/authorizations/wallet" must not be read as an authorization id.
-        Operation("get_wallet_authorization_options", "GET", f"{PREFIX}/{{session_id}}/authorizations/wallet/options",
-                  payer.wallet_options, auth="payer"),
-        Operation("authorize_wallet", "POST", f"{PREFIX}/{{session_id}}/authorizations/wallet", payer.authorize_wallet,
-                  auth="payer", idempotency_key=validation.idempotency_key),
-        Operation("authorize_x402", "POST", f"{PREFIX}/{{session_id}}/authorizations/x402", payer.authorize_x402,
-                  auth="payer", idempotency_key=payer.x402_key),
-        Operation("authorize_coinbase", "POST", f"{PREFIX}/{{session_id}}/authorizations/coinbase",
-                  payer.authorize_coinbase, auth="coinbase", idempotency_key=validation.idempotency_key),
+        Operation(
+            "get_wallet_authorization_options",
+            "GET",
+            f"{PREFIX}/{{session_id}}/authorizations/wallet/options",
+            payer.wallet_options,
+            auth="payer",
+        ),
+        Operation(
+            "authorize_wallet",
+            "POST",
+            f"{PREFIX}/{{session_id}}/authorizations/wallet",
+            payer.authorize_wallet,
+            auth="payer",
+            idempotency_key=validation.idempotency_key,
+        ),
+        Operation(
+            "authorize_x402",
+            "POST",
+            f"{PREFIX}/{{session_id}}/authorizations/x402",
+            payer.authorize_x402,
+            auth="payer",
+            idempotency_key=payer.x402_key,
+        ),
+        Operation(
+            "authorize_coinbase",
+            "POST",
+            f"{PREFIX}/{{session_id}}/authorizations/coinbase",
+            payer.authorize_coinbase,
+            auth="coinbase",
+            idempotency_key=validation.idempotency_key,
+        ),
         Operation("get_payment_session", "GET", f"{PREFIX}/{{session_id}}", get_session, auth="jwt"),
-        Operation("cancel_payment_session", "POST", f"{PREFIX}/{{session_id}}/cancel", cancel_session, auth="jwt",
-                  idempotency_key=validation.idempotency_key),
-        Operation("capture_payment_session", "POST", f"{PREFIX}/{{session_id}}/captures", capture, auth="jwt",
-                  idempotency_key=validation.idempotency_key),
-        Operation("void_payment_session", "POST", f"{PREFIX}/{{session_id}}/voids", void, auth="jwt",
-                  idempotency_key=validation.idempotency_key),
-        Operation("refund_payment_session", "POST", f"{PREFIX}/{{session_id}}/refunds", refund, auth="jwt",
-                  idempotency_key=validation.idempotency_key),
+        Operation(
+            "cancel_payment_session",
+            "POST",
+            f"{PREFIX}/{{session_id}}/cancel",
+            cancel_session,
+            auth="jwt",
+            idempotency_key=validation.idempotency_key,
+        ),
+        Operation(
+            "capture_payment_session",
+            "POST",
+            f"{PREFIX}/{{session_id}}/captures",
+            capture,
+            auth="jwt",
+            idempotency_key=validation.idempotency_key,
+        ),
+        Operation(
+            "void_payment_session",
+            "POST",
+            f"{PREFIX}/{{session_id}}/voids",
+            void,
+            auth="jwt",
+            idempotency_key=validation.idempotency_key,
+        ),
+        Operation(
+            "refund_payment_session",
+            "POST",
+            f"{PREFIX}/{{session_id}}/refunds",
+            refund,
+            auth="jwt",
+            idempotency_key=validation.idempotency_key,
+        ),
         *_action_routes(),
         *pages.OPERATIONS,
     )
