@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from sandbox.clock import iso
 
 _SECRET_WORDS = ("secret", "token", "password", "apikey", "api_key", "authorization", "signature")
 _SECRET_HEADERS = {"authorization", "cookie", "x-api-key", "x-wallet-auth", "payment-signature"}
@@ -48,8 +51,11 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
 
 @dataclass(slots=True)
 class Entry:
+    """One request as it came in. Recording sits on every request's path, so an entry keeps the
+    raw time and ASGI headers and formats them only when someone reads the journal."""
+
     id: int
-    at: str
+    at: datetime
     provider: str
     operation: str
     method: str
@@ -57,7 +63,7 @@ class Entry:
     status: int
     merchant: str | None
     client_ip: str
-    request_headers: dict[str, str]
+    request_headers: list[tuple[bytes, bytes]]  # the ASGI scope's, as received
     request_body: Any
     response_body: Any
     notes: list[str] = field(default_factory=list)
@@ -65,7 +71,7 @@ class Entry:
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "at": self.at,
+            "at": iso(self.at),
             "provider": self.provider,
             "operation": self.operation,
             "method": self.method,
@@ -73,10 +79,18 @@ class Entry:
             "status": self.status,
             "merchant": self.merchant,
             "client_ip": self.client_ip,
-            "request": {"headers": mask_headers(self.request_headers), "body": mask_json(self.request_body)},
+            "request": {"headers": mask_headers(_decoded(self.request_headers)), "body": mask_json(self.request_body)},
             "response": {"body": mask_json(self.response_body)},
             "notes": self.notes,
         }
+
+
+def _decoded(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """As `dict(request.headers)`: names lowercase, the first value of a repeated header."""
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return headers
 
 
 class Journal:

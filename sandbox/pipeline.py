@@ -27,7 +27,6 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from sandbox import jsonwire
-from sandbox.clock import iso
 from sandbox.errors import MalformedBody, MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError
 from sandbox.journal import Entry
 from sandbox.machine import Lifecycle
@@ -261,15 +260,15 @@ def _journal(call: Call, status: int, body: Any) -> None:
     call.sandbox.journal.record(
         Entry(
             id=0,
-            at=iso(call.now),
+            at=call.now,
             provider=call.provider.name,
             operation=call.operation,
             method=request.method,
-            path=request.url.path,
+            path=request.scope["path"],  # request.url.path would build a whole URL on every request
             status=status,
             merchant=call.merchant.id if call.merchant else None,
             client_ip=call.client_ip,
-            request_headers=dict(request.headers),
+            request_headers=request.scope["headers"],
             request_body=request_body,
             response_body=body,
             notes=call.notes,
