@@ -74,7 +74,9 @@ def sandbox_server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
         if request.config.getoption("--sandbox-mode") == "inprocess":
             from starlette.testclient import TestClient
 
-            in_process = cast(httpx.Client, stack.enter_context(TestClient(app, base_url="http://sandbox.test")))
+            # like httpx.Client (the live mode), and unlike TestClient's default: redirects are not followed
+            test_client = TestClient(app, base_url="http://sandbox.test", follow_redirects=False)
+            in_process = cast(httpx.Client, stack.enter_context(test_client))
             yield SandboxServer("http://sandbox.test", owned=True, http=in_process)
             return
         from sandbox.threaded import serve_in_thread
