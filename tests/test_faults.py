@@ -237,3 +237,14 @@ async def test_the_journal_notes_the_fault() -> None:
         entry = (await client.get("/_sandbox/requests")).json()["requests"][-1]
     assert entry["status"] == 201
     assert entry["notes"] == ["fault faults[0] fired after commit (the change stands)"]
+
+
+async def test_latency_rules_add_their_delay_and_let_a_later_rule_answer() -> None:
+    slow = {**fault({"latency": 0.01}), "name": "slow"}
+    down = {**fault({"error": "unavailable"}), "name": "down"}
+    async with app_with(slow, down) as client:
+        assert await statuses(client, 1) == [503]
+        entry = (await client.get("/_sandbox/requests")).json()["requests"][-1]
+        shown = (await client.get("/_sandbox/scenario")).json()["faults"]
+    assert entry["notes"][:2] == ["fault slow fired before commit", "fault down fired before commit"]
+    assert [rule["fired"] for rule in shown] == [1, 1]
