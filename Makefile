@@ -33,7 +33,11 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# wrk is the load generator (a Python client would be slower than the server it measures).
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py
 
 lint: $(STAMP)

@@ -107,5 +107,20 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
     print(banner(args.host, args.port, settings.effective_seed(), scenario.name), flush=True)
+    _tune_gc()
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=None)
     return 0
+
+
+def _tune_gc() -> None:
+    """Keep the cycle collector's pauses off the request path of a long-running server.
+
+    Every stored session adds a few objects, and with CPython's default thresholds each full
+    collection rescans them all: under load, pauses of 100-200 ms every few seconds (the p99 of
+    `make bench`). What was loaded at startup never dies, so freeze it out of every later scan;
+    and collect the young generation less often, so far fewer full collections come due.
+    """
+    import gc
+
+    gc.freeze()  # without a collect first: startup's few KiB of garbage are not worth its time to first answer
+    gc.set_threshold(20_000, 50, 100)

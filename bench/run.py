@@ -1,0 +1,156 @@
+"""`make bench`: the sandbox against a bare Starlette route, on one core, and its memory.
+
+Each server runs under uvicorn (one worker, uvloop + httptools) pinned to CPU 0; wrk runs on
+CPU 1 with 32 keep-alive connections, 2 s of warm-up, then 10 s measured. The sandbox is
+measured twice, the second time with every session of the first run still stored, which
+shows whether the hot path stays O(1) in the number of sessions.
+
+Besides wall-clock requests/s, each run reports requests per CPU-second of the server process:
+on a machine that other work shares, wall-clock figures swing with the neighbours, while the
+CPU a request costs does not, so the ratio is given both ways. Targets are printed next to the
+figures; missing one is reported, never failed (a benchmark, not a test), but a run with any
+non-201 answer or socket error is invalid and exits 1.
+"""
+
+from __future__ import annotations
+
+import compileall
+import importlib.metadata
+import os
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import load
+import memory
+import servers
+
+SERVER_CPU, LOAD_CPU = 0, 1
+CONNECTIONS = 32
+WARMUP_SECONDS, MEASURE_SECONDS = 2.0, 10.0
+STARTS = 5  # startup and idle memory: the median of this many fresh starts
+
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 5.0
+TARGET_STARTUP_MS = 300.0
+TARGET_IDLE_MIB = 60.0
+
+Command = Callable[[int], list[str]]
+
+
+@dataclass(frozen=True)
+class Startup:
+    median_ms: float
+    idle_mib: float
+
+
+@dataclass(frozen=True)
+class Measured:
+    load: load.LoadResult
+    cpu_seconds: float  # the server's, during the run
+
+    @property
+    def per_cpu_second(self) -> float:
+        return self.load.requests / self.cpu_seconds if self.cpu_seconds else 0.0
+
+
+def measure_startup(command: Command) -> Startup:
+    servers.start(command, SERVER_CPU).stop()  # once unmeasured: page cache and bytecode warm, as on any later run
+    times, rss = [], []
+    for _ in range(STARTS):
+        server = servers.start(command, SERVER_CPU)
+        times.append(server.startup_seconds * 1000)
+        rss.append(server.rss_mib())
+        server.stop()
+    return Startup(statistics.median(times), statistics.median(rss))
+
+
+def measure_load(command: Command, runs: int) -> tuple[list[Measured], float]:
+    """Warm up, then `runs` measured runs on one server; also how much its RSS grew per measured request."""
+    server = servers.start(command, SERVER_CPU)
+    try:
+        load.drive(server.url, tag="warmup", seconds=WARMUP_SECONDS, connections=CONNECTIONS, core=LOAD_CPU)
+        rss_before = server.rss_mib()
+        results = []
+        for n in range(runs):
+            cpu_before = server.cpu_seconds()
+            result = load.drive(
+                server.url, tag=f"run{n}", seconds=MEASURE_SECONDS, connections=CONNECTIONS, core=LOAD_CPU
+            )
+            results.append(Measured(result, server.cpu_seconds() - cpu_before))
+        grown = (server.rss_mib() - rss_before) * 2**20
+    finally:
+        server.stop()
+    return results, grown / max(1, sum(measured.load.requests for measured in results))
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def row(name: str, measured: Measured) -> str:
+    result = measured.load
+    return (
+        f"{name:<36} {result.rps:>8,.0f} {measured.per_cpu_second:>10,.0f} {result.p50_ms:>8.2f} "
+        f"{result.p99_ms:>8.2f} {result.requests:>9,} {result.non201:>8} {result.socket_errors:>7}"
+    )
+
+
+def main() -> int:
+    os.sched_setaffinity(0, {LOAD_CPU})  # keep this process, and the in-process memory runs, off the server's CPU
+    load.wrk_path()
+    # Startup is measured with bytecode compiled, as on any run after the first (this matters
+    # where PYTHONDONTWRITEBYTECODE is set, which would otherwise recompile every module each start).
+    compileall.compile_dir(servers.ROOT / "sandbox", quiet=1)
+    versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in ("uvicorn", "uvloop", "httptools"))
+    print(
+        f"stack: {versions}; one worker on CPU {SERVER_CPU}; wrk -t1 -c{CONNECTIONS} on CPU {LOAD_CPU}; "
+        f"{WARMUP_SECONDS:g} s warm-up, {MEASURE_SECONDS:g} s measured",
+        flush=True,
+    )
+
+    startup = {"sandbox": measure_startup(servers.sandbox_command), "bare": measure_startup(servers.bare_command)}
+    (bare,), _ = measure_load(servers.bare_command, runs=1)
+    (first, second), live_bytes = measure_load(servers.sandbox_command, runs=2)
+    sessions = memory.per_session()
+    flat = memory.long_run()
+    cap, kept, idempotency_growth = memory.idempotency_cap()
+
+    print(
+        f"\n{'POST /payviox/session':<36} {'req/s':>8} {'req/CPU-s':>10} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'requests':>9} {'non-201':>8} {'errors':>7}"
+    )
+    print(row("bare Starlette route", bare))
+    print(row("sandbox", first))
+    print(row(f"sandbox, {first.load.requests:,} more stored", second))
+    ratio = first.load.rps / bare.load.rps
+    cpu_ratio = first.per_cpu_second / bare.per_cpu_second
+    p99 = max(first.load.p99_ms, second.load.p99_ms)
+    sandbox_start, bare_start = startup["sandbox"], startup["bare"]
+    modules = ", ".join(f"{name} {size:,.0f}" for name, size in sessions.by_module)
+    points = ", ".join(f"{n // 1000}k: {mib:.1f}" for n, mib in flat.checkpoints)
+    print(f"""
+ratio sandbox/bare         {ratio:.2f} wall-clock, {cpu_ratio:.2f} per CPU-second \
+(target >= {TARGET_RATIO}: {verdict(min(ratio, cpu_ratio) >= TARGET_RATIO)})
+sandbox p99                {p99:.2f} ms at {CONNECTIONS} connections \
+(target <= {TARGET_P99_MS:g} ms: {verdict(p99 <= TARGET_P99_MS)})
+startup to first answer    sandbox {sandbox_start.median_ms:.0f} ms, bare {bare_start.median_ms:.0f} ms, median of \
+{STARTS} (target <= {TARGET_STARTUP_MS:g} ms: {verdict(sandbox_start.median_ms <= TARGET_STARTUP_MS)})
+idle RSS                   sandbox {sandbox_start.idle_mib:.1f} MiB, bare {bare_start.idle_mib:.1f} MiB \
+(target <= {TARGET_IDLE_MIB:g} MiB: {verdict(sandbox_start.idle_mib <= TARGET_IDLE_MIB)})
+memory per stored session  {sessions.bytes_per_session:,.0f} B traced over {sessions.sessions:,} sessions \
+({modules}); the live server's RSS grew {live_bytes:,.0f} B per session
+long run, nothing stored   {flat.requests:,} requests answered 400 (authenticated, rate-limited, journaled): \
+RSS MiB {points}; growth {flat.growth_mib:+.1f} MiB
+idempotency cache          capped at {cap:,}: {kept:,} kept after 200,000 keys, \
+{idempotency_growth / 2**20:+.1f} MiB past the cap""")
+
+    if not all(measured.load.valid for measured in (bare, first, second)):
+        print("\nINVALID: some requests did not answer 201 (or hit socket errors); the figures above do not count.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
