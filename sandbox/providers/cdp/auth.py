@@ -22,13 +22,12 @@ import binascii
 from typing import Any
 from urllib.parse import urlparse
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-
 from sandbox.errors import Unauthorized
 from sandbox.pipeline import Call, Merchant
 from sandbox.providers.cdp.lifecycle import ApiKey, CdpSettings
+
+# PyJWT and cryptography are imported on the first CDP request, not at startup: together they
+# cost more time to first answer and resident memory than the rest of the CDP provider.
 
 _NO_CHECKS: Any = {  # jwt.types.Options (a TypedDict)
     "verify_signature": False,
@@ -51,6 +50,8 @@ def bearer(call: Call) -> str | None:
 
 def claims_of(token: str) -> dict[str, Any] | None:
     """The token's claims without any check, or None when it is not a JWT."""
+    import jwt
+
     try:
         claims = jwt.decode(token, options=_NO_CHECKS)
     except jwt.PyJWTError:
@@ -74,6 +75,8 @@ def authenticate(call: Call, settings: CdpSettings) -> Merchant:
 
 
 def _verify(call: Call, token: str, settings: CdpSettings) -> str:
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -127,6 +130,9 @@ def _check_uris(call: Call, uris: Any) -> None:
 
 def _public_key(key: ApiKey) -> tuple[Any, str]:
     """Ed25519: base64 of seed + public key (64 bytes); EC: a PEM private key (JWT auth docs)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
     secret = key.secret.replace("\\n", "\n")
     try:
         private = serialization.load_pem_private_key(secret.encode(), password=None)
