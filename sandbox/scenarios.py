@@ -162,7 +162,10 @@ def _dangling(scenario: Scenario) -> Iterator[Problem]:
             yield from _call(catalogue, [*at, "call"], step.call)
         if step.action is not None:
             yield from _action(catalogue, [*at, "action"], step.action.provider, step.action.action)
-        yield from _undefined(at, step, known)
+        for field in ("note", "call", "action"):
+            yield from _undefined([*at, field], getattr(step, field), known)
+        # an expectation may use the step's own response: it is captured before the check
+        yield from _undefined([*at, "expect"], step.expect, [*known, *([step.name] if step.name else [])])
         if step.name:
             yield from _unique(at, step.name, known)
             known.append(step.name)
@@ -207,7 +210,7 @@ def _action(catalogue: Mapping[str, Any], at: list[str | int], provider: str, ac
         yield at, f"{provider} has no action {action!r}; it has {sorted(catalogue[provider][1])}"
 
 
-def _undefined(at: list[str | int], model: BaseModel | Sequence[BaseModel], known: list[str]) -> Iterator[Problem]:
+def _undefined(at: list[str | int], model: Any, known: list[str]) -> Iterator[Problem]:
     for path, name in references(model):
         if name not in known:
             defined = ", ".join(known) or "none yet"

@@ -185,7 +185,7 @@ def _resolve(match: re.Match[str], variables: Mapping[str, Any]) -> Any:
     name, path = match.group(1), match.group(2)
     if name not in variables:
         raise Unresolved(f"${{{name}}} is not defined")
-    return lookup(variables[name], path) if path else variables[name]
+    return lookup(variables[name], path[1:]) if path else variables[name]
 
 
 # expectations --------------------------------------------------------------------------------

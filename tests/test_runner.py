@@ -107,3 +107,21 @@ def test_url_plays_against_a_running_sandbox(tmp_path: Path, capsys: pytest.Capt
     assert shown["scenario"]["name"] == "demo"  # loaded there with PUT /_sandbox/scenario
     assert shown["faults"][0]["fired"] == 1
     assert "all 4 steps passed" in capsys.readouterr().out
+
+
+def test_a_variable_missing_at_run_time_fails_the_step_not_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "missing.yaml"
+    path.write_text(
+        "steps:\n"
+        "  - name: balance\n"
+        "    call: {provider: payviox, operation: get_balance, headers: {Authorization: Bearer sk_test_m}}\n"
+        "    expect: {json: {$.balance: '${balance.nope}'}}\n"
+        "  - call: {method: GET, path: '/payviox/payment/${balance.session_id}'}\n"
+    )
+    assert main(["run", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL cannot build the expectation: nope: no 'nope' in" in out
+    assert "cannot build the request: session_id: no 'session_id' in" in out
+    assert "2 of 2 steps failed" in out
