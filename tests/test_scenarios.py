@@ -182,3 +182,16 @@ async def test_reset_rebuilds_fixtures_and_fault_counters(client: httpx.AsyncCli
     shown = (await client.get("/_sandbox/scenario")).json()
     assert shown["faults"][0]["fired"] == 0
     assert shown["fixtures"]["paid"] == fixture  # same seed, same fixture ids
+
+
+def test_serve_refuses_a_scenario_whose_fixture_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(GOOD.replace("outcome: succeeded", "outcome: maybe"))
+    assert main(["serve", "--scenario", str(broken)]) == 2
+    assert f"{broken}:13: fixtures.0.then.0.action" in capsys.readouterr().err
+
+
+async def test_a_put_that_is_not_utf8_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.put("/_sandbox/scenario", content=b"name: \xff\xfe")
+    assert response.status_code == 400
+    assert response.json()["problems"] == ["<PUT /_sandbox/scenario>:1: the scenario must be UTF-8 text"]
