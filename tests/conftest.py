@@ -3,6 +3,7 @@
 `client` is httpx on the ASGI app (no socket, fast); `live_url` is a real uvicorn server on a
 free loopback port in a thread, for tests where the wire matters (browser, dropped
 connections). Both build the app with `make_app()`, so settings are set the same way.
+`receiver` is a merchant's webhook endpoint on a live server: (the `Receiver`, its URL).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from receiver import Receiver
 from starlette.applications import Starlette
 
 from sandbox.app import ScenarioModel, Settings, create_app
@@ -54,3 +56,10 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 def live_url(app: Starlette) -> Iterator[str]:
     with serve_in_thread(app) as url:
         yield url
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    hooks = Receiver()
+    with serve_in_thread(hooks.app) as url:
+        yield hooks, f"{url}/hooks"

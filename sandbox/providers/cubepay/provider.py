@@ -19,7 +19,7 @@ from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.evm import random_address
 from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.providers.cubepay import actions as control
-from sandbox.providers.cubepay import funds, pages, schemas, tokens, validation
+from sandbox.providers.cubepay import funds, pages, schemas, tokens, validation, webhooks
 from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
 from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
 from sandbox.providers.cubepay.records import CubePaySession, money
@@ -243,6 +243,16 @@ _API = (
 )
 
 
+def test_credentials(tenant: str) -> dict[str, str]:
+    """The pytest plugin's fresh key for `tenant` (any visible-ASCII value is a key)."""
+    return {"api_key": f"cubepay_test_{tenant}"}
+
+
+def test_merchant(tenant: str) -> str:
+    """The merchant `test_credentials(tenant)` names: its key's digest (`accounts.merchant_id`)."""
+    return merchant_id(test_credentials(tenant)["api_key"])
+
+
 class CubePay:
     name = NAME
     title = "CubePay"
@@ -270,6 +280,11 @@ class CubePay:
     render_error = staticmethod(render_error)
     describe = staticmethod(control.describe)
     on_due = staticmethod(control.on_due)
+    webhook_policy = webhooks.POLICY
+    webhook_events = staticmethod(webhooks.events)
+    webhook_secret = staticmethod(webhooks.secret)
+    test_credentials = staticmethod(test_credentials)
+    test_merchant = staticmethod(test_merchant)
 
 
 CUBEPAY = CubePay()
