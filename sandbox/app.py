@@ -85,6 +85,10 @@ class Sandbox:
         self.limiter = RateLimiter()
         self.journal = Journal(self.settings.journal_cap)
         self.webhooks = Webhooks()
+        for name, provider in self.providers.items():  # endpoints a scenario declares for its merchants
+            declared = getattr(provider, "webhook_endpoints", None)
+            for merchant, endpoint in (declared(self.scenario) if declared else {}).items():
+                self.webhooks.endpoints[(name, merchant)] = endpoint
         self.faults = Faults()  # none armed while the scenario's fixtures are built
         self.fixtures = fixtures.build(self)
         self.faults = Faults(self.settings.scenario.faults, self.entropy.seed)

@@ -113,18 +113,20 @@ async def events(request: Request) -> Response:
 async def providers(request: Request) -> Response:
     """Each provider's base path, and test credentials for `?tenant=` (the pytest plugin's fresh
     credentials per test). A provider offers them through an optional `test_credentials(tenant)`
-    whose credentials name the merchant `tenant`."""
+    whose credentials name the merchant `tenant`, or, where a credential cannot name its merchant
+    freely (a merchant that is a digest of its key), the one its `test_merchant(tenant)` returns."""
     tenant = request.query_params.get("tenant", "sandbox")
     if not tenant.replace("_", "").isalnum() or len(tenant) > 64:
         return _error(400, "invalid_request", "tenant must be 1-64 letters, digits or underscores")
     listed = []
     for provider in _sandbox(request).providers.values():
         offer = getattr(provider, "test_credentials", None)
+        merchant_of = getattr(provider, "test_merchant", None)
         listed.append({
             "name": provider.name,
             "title": provider.title,
             "base_path": provider.base_path,
-            "merchant": tenant,
+            "merchant": merchant_of(tenant) if merchant_of is not None else tenant,
             "credentials": offer(tenant) if offer is not None else {},
         })
     return _json({"providers": listed})

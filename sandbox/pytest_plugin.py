@@ -114,6 +114,10 @@ class SandboxHandle:
         """Test credentials that only this test uses: its own tenant."""
         return dict(self.providers()[provider]["credentials"])
 
+    def merchant(self, provider: str) -> str:
+        """The merchant `credentials(provider)` name: the tenant, or the provider's own id for it."""
+        return str(self.providers()[provider]["merchant"])
+
     # control ------------------------------------------------------------------------------
     def reset(self) -> None:
         self._ok(self.http.post("/_sandbox/reset"))
@@ -154,7 +158,7 @@ class SandboxHandle:
 
     def set_webhook_endpoint(self, provider: str, url: str | None, secret: str | None = None,
                              events: list[str] | None = None) -> dict[str, Any]:
-        merchant = self.providers()[provider]["merchant"]
+        merchant = self.merchant(provider)
         body = {"url": url, "secret": secret, "events": events}
         return self._ok(self.http.put(f"/_sandbox/webhooks/endpoints/{provider}/{merchant}", json=body))
 

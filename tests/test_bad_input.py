@@ -21,6 +21,8 @@ CREDENTIALS: dict[str, dict[str, str]] = {
     "payviox": {"Authorization": "Bearer sk_test_fuzz"},
     # CDP default mode: any JWT that parses (header {"alg":"none"}, claims {"sub":"fuzz"}).
     "cdp": {"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJmdXp6In0."},
+    # CubePay: any visible-ASCII bearer value is an API key (its session-token routes then 401).
+    "cubepay": {"Authorization": "Bearer cubepay_test_fuzz"},
 }
 
 BODIES: list[tuple[str, bytes]] = [

@@ -80,3 +80,45 @@ def test_a_bad_merchant_block_is_a_line_numbered_error(block: str, problem: str)
         load_text(ScenarioModel, f"merchants:\n  acme:\n    payviox:\n      {block}\n", "m.yaml")
     [line] = caught.value.problems
     assert line.startswith("m.yaml:4: " + problem.replace("Value error, ", "")), line
+
+
+async def test_the_hosted_page_and_pay_offer_only_enabled_methods() -> None:
+    merchants = {"shop": {"payviox": {"secret_key": "sk_test_shop1", "enabled_methods": ["pm_card", "paypal"]}}}
+    async with client_for(make_app(merchants=merchants)) as client:
+        headers = {"Authorization": "Bearer sk_test_shop1"}
+        session_id = (await client.post("/payviox/session", json=order(), headers=headers)).json()["session_id"]
+        page = await client.get(f"/payviox/secure/{session_id}")
+        assert 'value="pm_card"' in page.text
+        assert 'value="stripe_credit"' not in page.text and 'value="stripe_apple_pay"' not in page.text
+        disabled = await client.post(f"/payviox/secure/{session_id}/pay", data={"method": "stripe_credit"})
+        assert disabled.status_code == 409 and "Payment method not found" in disabled.text
+        refused = await client.post(
+            f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={"payment_method": "stripe_credit"}
+        )
+        assert (refused.status_code, refused.json()) == (400, {"error": "Payment method not found"})
+        paid = await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={})
+        assert paid.json()["payment_method"] == "pm_card"  # the default card method is not enabled here
+
+
+async def test_a_declared_webhook_endpoint_receives_deliveries() -> None:
+    hook = {"url": "http://127.0.0.1:9/hooks", "token": "whtoken_shop", "events": ["succeeded", "refunded"]}
+    merchants = {"shop": {"payviox": {"secret_key": "sk_test_shop1", "webhook": hook}}}
+    async with client_for(make_app(merchants=merchants)) as client:
+        expected = [
+            {"provider": "payviox", "merchant": "shop", "url": hook["url"], "events": ["refunded", "succeeded"]}
+        ]
+        assert (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"] == expected
+        await client.post("/_sandbox/reset")
+        assert (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"] == expected
+        headers = {"Authorization": "Bearer sk_test_shop1"}
+        session_id = (await client.post("/payviox/session", json=order(), headers=headers)).json()["session_id"]
+        await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={})
+        [delivery] = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
+        assert delivery["url"] == hook["url"]
+        import hashlib
+        import hmac
+
+        assert (
+            delivery["headers"]["Signature"]
+            == hmac.new(b"whtoken_shop", delivery["body"].encode(), hashlib.sha256).hexdigest()
+        )

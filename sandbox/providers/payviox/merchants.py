@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.pipeline import Merchant
-from sandbox.providers.payviox.methods import CATALOGUE
+from sandbox.providers.payviox.methods import CATALOGUE, Method
+from sandbox.webhooks import Endpoint
 
 if TYPE_CHECKING:
     from sandbox.pipeline import Call
@@ -30,6 +31,7 @@ class PayvioxWebhook(BaseModel):
 
     url: str = Field(description="the endpoint Payviox posts events to")
     token: str | None = Field(None, description="the webhook token that signs deliveries (HMAC-SHA256)")
+    events: list[str] | None = Field(None, description="event types sent (default: only succeeded, as Payviox)")
 
 
 class PayvioxMerchant(BaseModel):
@@ -66,3 +68,24 @@ def declared_keys(call: Call) -> dict[str, Merchant]:
 
 def settings_of(call: Call, merchant: str) -> Any:
     return declared(call).get(merchant)
+
+
+def enabled(call: Call, merchant: str) -> dict[str, Method]:
+    """Methods "active for the business" (get-payment-methods): the scenario merchant's
+    `enabled_methods`, else every method. Keyed by merchant id, so the hosted page (which has
+    no credential) and the API agree."""
+    merchant_settings = settings_of(call, merchant)
+    if merchant_settings is None or merchant_settings.enabled_methods is None:
+        return CATALOGUE
+    return {key: method for key, method in CATALOGUE.items() if key in merchant_settings.enabled_methods}
+
+
+def endpoints(scenario: Any, default_secret: Any) -> dict[str, Endpoint]:
+    """Merchant -> webhook endpoint, for the merchants whose scenario block sets `webhook`."""
+    found = {}
+    for name, merchant in scenario.merchants_for("payviox").items():
+        if merchant.webhook is not None:
+            hook = merchant.webhook
+            events = frozenset(hook.events) if hook.events is not None else None
+            found[name] = Endpoint(hook.url, hook.token or default_secret(name), events)
+    return found

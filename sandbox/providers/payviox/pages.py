@@ -11,6 +11,7 @@ An IP mismatch answers with Payviox's documented 403 JSON; other problems with a
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from string import Template
@@ -18,9 +19,9 @@ from string import Template
 from sandbox import pages
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
 from sandbox.pipeline import Call, Operation, Reply
-from sandbox.providers.payviox import payer
+from sandbox.providers.payviox import merchants, payer
 from sandbox.providers.payviox.lifecycle import PAY_OUTCOMES, PAYABLE
-from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES
+from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES, Method
 from sandbox.providers.payviox.session import PayvioxSession
 
 _TEMPLATE = Template((Path(__file__).parent / "pages" / "checkout.html").read_text())
@@ -71,9 +72,11 @@ def _items(session: PayvioxSession) -> str:
     return "".join(rows)
 
 
-def _methods(session: PayvioxSession) -> str:
-    usable = [m for m in CATALOGUE.values() if m.covers(set(), {session.currency.upper()}) and not m.redirect]
-    chosen = session.requested_method if session.requested_method in CATALOGUE else usable[0].id
+def _methods(session: PayvioxSession, enabled: Mapping[str, Method]) -> str:
+    usable = [m for m in enabled.values() if m.covers(set(), {session.currency.upper()}) and not m.redirect]
+    if not usable:
+        return "<p class=note>No payment method is enabled for this currency.</p>"
+    chosen = session.requested_method if session.requested_method in enabled else usable[0].id
     options = []
     for method in usable:
         checked = " checked" if method.id == chosen else ""
@@ -117,7 +120,8 @@ def hosted_page(call: Call) -> Reply:
         session = _find(call)
     except NotFound:
         return pages.message(404, "Session not found", "No payment session has this id.")
-    return Reply(200, html=_page(session, brand="Payviox", methods=_methods(session)))
+    enabled = merchants.enabled(call, session.merchant)
+    return Reply(200, html=_page(session, brand="Payviox", methods=_methods(session, enabled)))
 
 
 def redirect_page(call: Call) -> Reply:
@@ -137,7 +141,7 @@ def hosted_pay(call: Call) -> Reply:
     form = pages.form_fields(call.raw)
     try:
         session = _find(call)
-        method = payer.method_for(session, form.get("method"))
+        method = payer.method_for(session, form.get("method"), merchants.enabled(call, session.merchant))
         step = payer.pay(
             session,
             form.get("outcome", "succeeded"),

@@ -7,6 +7,7 @@ so the IP check and the money are the same whichever door the payer uses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from sandbox.entropy import Entropy
 from sandbox.errors import Forbidden, InvalidRequest, NotFound
 from sandbox.machine import Transition
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, PAY_OUTCOMES
-from sandbox.providers.payviox.methods import CATALOGUE, Method
+from sandbox.providers.payviox.methods import Method
 from sandbox.providers.payviox.schemas import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
 from sandbox.providers.payviox.session import PayvioxSession
 
@@ -36,9 +37,13 @@ def check_ip(session: PayvioxSession, payer_ip: str | None) -> None:
         raise Forbidden("Request IP does not match session IP", reason="ip_mismatch")
 
 
-def method_for(session: PayvioxSession, method_id: str | None) -> Method:
-    chosen = method_id or session.payment_method or session.requested_method or DEFAULT_METHOD
-    method = CATALOGUE.get(chosen)
+def method_for(session: PayvioxSession, method_id: str | None, enabled: Mapping[str, Method]) -> Method:
+    """The method the payer pays with: the one asked for, else the session's, else a default;
+    it must be enabled for the business (create-session: "not enabled" -> not found)."""
+    chosen = method_id or session.payment_method or session.requested_method
+    if chosen is None:
+        chosen = DEFAULT_METHOD if DEFAULT_METHOD in enabled else next(iter(enabled), DEFAULT_METHOD)
+    method = enabled.get(chosen)
     if method is None:
         raise InvalidRequest(PAYMENT_METHOD_NOT_FOUND, reason="payment_method_not_found")
     return method

@@ -17,7 +17,7 @@ from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.providers.payviox import merchants, pages, payer, schemas, sdk, webhooks
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, OPEN, PayvioxSettings
-from sandbox.providers.payviox.methods import CATALOGUE, Method
+from sandbox.providers.payviox.methods import Method
 from sandbox.providers.payviox.session import PayvioxSession
 from sandbox.providers.payviox.validation import Validator, label
 from sandbox.ratelimit import Limit
@@ -83,12 +83,7 @@ def settings(call: Call) -> PayvioxSettings:
 
 
 def enabled_methods(call: Call) -> dict[str, Method]:
-    """Methods "active for the business" (get-payment-methods): the scenario merchant's
-    `enabled_methods`, else every method."""
-    declared = merchants.settings_of(call, call.owner().id)
-    if declared is None or declared.enabled_methods is None:
-        return CATALOGUE
-    return {method_id: method for method_id, method in CATALOGUE.items() if method_id in declared.enabled_methods}
+    return merchants.enabled(call, call.owner().id)
 
 
 # POST /session ------------------------------------------------------------------------------
@@ -260,7 +255,7 @@ def action_pay(call: Call) -> Reply:
     step = payer.pay(
         session,
         str(body.get("outcome", "succeeded")),
-        payer.method_for(session, body.get("payment_method")),
+        payer.method_for(session, body.get("payment_method"), merchants.enabled(call, session.merchant)),
         payer_ip=body.get("ip") if isinstance(body.get("ip"), str) else None,
         user_agent=body.get("user_agent") if isinstance(body.get("user_agent"), str) else None,
         country=body.get("country") if isinstance(body.get("country"), str) else None,
@@ -330,6 +325,7 @@ class Payviox:
     webhook_events = staticmethod(webhooks.events)
     webhook_secret = staticmethod(webhooks.secret)
     test_credentials = staticmethod(test_credentials)
+    webhook_endpoints = staticmethod(lambda scenario: merchants.endpoints(scenario, webhooks.secret))
 
 
 PAYVIOX = Payviox()
