@@ -112,9 +112,9 @@ class Sandbox:
             for event in provider.webhook_events(step, record):
                 secret = provider.webhook_secret(step.merchant)
                 policy = provider.webhook_policy
-                queued |= self.webhooks.enqueue(
-                    step.provider, step.merchant, step.record_id, event, policy, secret, step.at
-                ) is not None
+                queued |= bool(
+                    self.webhooks.enqueue(step.provider, step.merchant, step.record_id, event, policy, secret, step.at)
+                )
         if queued:
             self.dispatcher.nudge()
 

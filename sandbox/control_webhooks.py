@@ -71,10 +71,19 @@ async def redeliver(request: Request) -> Response:
 
 
 async def endpoints(request: Request) -> Response:
-    listed = [
+    """The control API's endpoints, then those made through a provider's own API (with their id)."""
+    ledger = _sandbox(request).webhooks
+    listed: list[dict[str, Any]] = [
         {"provider": provider, "merchant": merchant, "url": endpoint.url,
          "events": sorted(endpoint.events) if endpoint.events is not None else None}
-        for (provider, merchant), endpoint in _sandbox(request).webhooks.endpoints.items()
+        for (provider, merchant), endpoint in ledger.endpoints.items()
+    ]
+    listed += [
+        {"provider": provider, "merchant": merchant, "url": endpoint.url,
+         "events": sorted(endpoint.events) if endpoint.events is not None else None,
+         "subscription": endpoint.id, "enabled": endpoint.enabled}
+        for (provider, merchant), made in ledger.subscriptions.items()
+        for endpoint in made.values()
     ]
     return _json({"endpoints": listed})
 

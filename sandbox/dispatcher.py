@@ -47,6 +47,8 @@ class Dispatcher:
     async def _attempt(self, sandbox: Sandbox, delivery: Delivery) -> None:
         at = delivery.next_at or sandbox.clock.now()
         number = len(delivery.attempts) + 1
+        if delivery.policy.signs_each_attempt:  # a receiver checks the signed time against its own clock
+            delivery.headers.update(delivery.policy.sign(delivery.body, delivery.secret, sandbox.clock.wall()))
         started = time.perf_counter()  # a duration for the log, not a "now"
         if delivery.url is None:
             sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=True))

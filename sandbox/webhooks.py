@@ -48,6 +48,9 @@ class Policy:
     accepts: Callable[[int], bool]
     timeout: float
     default_events: frozenset[str] | None  # None: every event type
+    # The signature carries the time it was made (CDP's `t=`), which receivers check against
+    # their own clock: each attempt is signed afresh, with the wall time of that attempt.
+    signs_each_attempt: bool = False
 
 
 @runtime_checkable
@@ -67,6 +70,10 @@ class Endpoint:
     url: str | None  # None: the built-in inbox named after the merchant
     secret: str
     events: frozenset[str] | None = None  # None: the provider's default subscription
+    id: str = ""  # "": the control API's endpoint; else a subscription made through the provider's API
+    enabled: bool = True
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every delivery (CDP `target.headers`)
+    attributes: dict[str, Any] = field(default_factory=dict)  # what the provider's API shows about it
 
 
 @dataclass(slots=True)
@@ -105,6 +112,8 @@ class Delivery:
     next_at: datetime | None
     state: str = PENDING
     attempts: list[Attempt] = field(default_factory=list)
+    secret: str = ""  # kept to sign each attempt afresh (Policy.signs_each_attempt)
+    endpoint_id: str = ""  # Endpoint.id: ordering is per session and endpoint
 
     def record(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
@@ -137,7 +146,9 @@ class Webhooks:
     """Endpoints, the deliveries log and the built-in inboxes of one sandbox."""
 
     def __init__(self, cap: int = 10_000) -> None:
-        self.endpoints: dict[tuple[str, str], Endpoint] = {}
+        self.endpoints: dict[tuple[str, str], Endpoint] = {}  # the control API's, one per merchant
+        # More endpoints per merchant, made through a provider's own API (CDP's subscriptions), by id.
+        self.subscriptions: dict[tuple[str, str], dict[str, Endpoint]] = {}
         self.inboxes: dict[str, deque[dict[str, Any]]] = {}
         self.expectations: dict[str, tuple[str, str]] = {}  # inbox name -> (provider, secret)
         self._events: deque[Transition] = deque(maxlen=cap)
@@ -168,35 +179,47 @@ class Webhooks:
     def endpoint(self, provider: str, merchant: str, default_secret: str) -> Endpoint:
         return self.endpoints.get((provider, merchant)) or Endpoint(None, default_secret)
 
+    def targets(self, provider: str, merchant: str, default_secret: str) -> list[Endpoint]:
+        """Every enabled endpoint of the merchant; the built-in inbox when none was ever set."""
+        made = self.subscriptions.get((provider, merchant), {})
+        own = self.endpoints.get((provider, merchant))
+        if own is None and not made:
+            return [Endpoint(None, default_secret)]
+        return [target for target in [own, *made.values()] if target is not None and target.enabled]
+
     def enqueue(
         self, provider: str, merchant: str, session_id: str, event: Event, policy: Policy, secret: str, now: datetime
-    ) -> Delivery | None:
-        """Queue `event` for the merchant's endpoint, unless it is not subscribed to it."""
+    ) -> list[Delivery]:
+        """Queue `event` for each of the merchant's endpoints that is subscribed to it."""
         from sandbox import jsonwire
 
-        target = self.endpoint(provider, merchant, secret)
-        subscribed = target.events if target.events is not None else policy.default_events
-        if target.url is not None and subscribed is not None and event.type not in subscribed:
-            return None  # the built-in inbox, standing in for "no endpoint yet", shows every event
         body = jsonwire.dumps(event.payload)
-        delivery = Delivery(
-            id=f"whd_{self._next:08d}",
-            provider=provider,
-            merchant=merchant,
-            session_id=session_id,
-            event=event.type,
-            body=body,
-            headers={"Content-Type": "application/json", **policy.sign(body, target.secret, now)},
-            url=target.url,
-            inbox=f"{provider}-{merchant}",
-            created_at=now,
-            policy=policy,
-            next_at=now,
-        )
-        self._next += 1
-        self._deliveries[delivery.id] = delivery
+        queued = []
+        for target in self.targets(provider, merchant, secret):
+            subscribed = target.events if target.events is not None else policy.default_events
+            if target.url is not None and subscribed is not None and event.type not in subscribed:
+                continue  # the built-in inbox, standing in for "no endpoint yet", shows every event
+            delivery = Delivery(
+                id=f"whd_{self._next:08d}",
+                provider=provider,
+                merchant=merchant,
+                session_id=session_id,
+                event=event.type,
+                body=body,
+                headers={"Content-Type": "application/json", **target.headers, **policy.sign(body, target.secret, now)},
+                url=target.url,
+                inbox=f"{provider}-{merchant}",
+                created_at=now,
+                policy=policy,
+                next_at=now,
+                secret=target.secret,
+                endpoint_id=target.id,
+            )
+            self._next += 1
+            self._deliveries[delivery.id] = delivery
+            queued.append(delivery)
         self._trim()
-        return delivery
+        return queued
 
     def get(self, delivery_id: str) -> Delivery | None:
         return self._deliveries.get(delivery_id)
@@ -216,6 +239,8 @@ class Webhooks:
             created_at=now,
             policy=original.policy,
             next_at=now,
+            secret=original.secret,
+            endpoint_id=original.endpoint_id,
         )
         self._next += 1
         self._deliveries[copy.id] = copy
@@ -223,13 +248,13 @@ class Webhooks:
         return copy
 
     def due(self, now: datetime) -> list[Delivery]:
-        """Deliveries whose attempt is due, at most one per session: the oldest still pending."""
-        blocked: set[tuple[str, str]] = set()
+        """Deliveries whose attempt is due, at most one per session and endpoint: the oldest still pending."""
+        blocked: set[tuple[str, str, str]] = set()
         ready = []
         for delivery in self._deliveries.values():
             if delivery.state != PENDING:
                 continue
-            key = (delivery.provider, delivery.session_id)
+            key = (delivery.provider, delivery.session_id, delivery.endpoint_id)
             if key in blocked:
                 continue
             blocked.add(key)
