@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from typing import Any
 from urllib.parse import urlparse
 
@@ -147,3 +148,17 @@ def _public_key(key: ApiKey) -> tuple[Any, str]:
     if len(raw) == 64:
         return ed25519.Ed25519PrivateKey.from_private_bytes(raw[:32]).public_key(), "EdDSA"
     raise Unauthorized(f"API key {key.id} has a secret that is neither an EC PEM nor a base64 Ed25519 key")
+
+
+def test_credentials(tenant: str) -> dict[str, str]:
+    """The pytest plugin's fresh key for `tenant`, in cdp-sdk's format: `api_key_id` = `tenant`
+    (the JWT's `sub`, which names the merchant in default mode) and `api_key_secret` = base64 of
+    an Ed25519 seed + public key, the seed being sha256(tenant): the same tenant, the same key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    private = ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(tenant.encode()).digest())
+    raw = serialization.Encoding.Raw
+    seed = private.private_bytes(raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    public = private.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
+    return {"api_key_id": tenant, "api_key_secret": base64.b64encode(seed + public).decode()}

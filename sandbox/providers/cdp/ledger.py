@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.clock import iso
 from sandbox.errors import InvalidRequest, InvalidState
 from sandbox.machine import Transition
+from sandbox.providers.cdp import webhooks
 from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, DEADLINE_OF, LIFECYCLE, CdpSettings, Outcome, is_pending
 from sandbox.providers.cdp.records import Action, CdpSession
 from sandbox.providers.cdp.schemas import CANNOT_AUTHORIZE, FAILURES
@@ -123,7 +124,7 @@ def begin(
     session.actions[kind].append(action)
     session.updated_at = now
     sandbox.store.schedule("cdp", session.id, action.settle_at)
-    return action, step
+    return action, webhooks.stamp(sandbox, session, step, action)
 
 
 def settle(sandbox: Sandbox, session: CdpSession, action: Action, outcome: Outcome, at: datetime) -> list[Transition]:
@@ -138,9 +139,10 @@ def settle(sandbox: Sandbox, session: CdpSession, action: Action, outcome: Outco
     else:
         code, message = FAILURES[action.kind]
         action.error = {"code": code, "message": message, "occurredAt": iso(at)}
-    steps = [
-        LIFECYCLE.fire(session, f"{action.kind}_{outcome}", at, kind=action.kind, action_id=action.id, status=outcome)
-    ]
+    step = LIFECYCLE.fire(
+        session, f"{action.kind}_{outcome}", at, kind=action.kind, action_id=action.id, status=outcome
+    )
+    steps = [webhooks.stamp(sandbox, session, step, action)]
     if action.kind == "authorization" and outcome == "succeeded" and session.auto_capture:
         # autoCapture: "a capture is automatically created after a successful authorization".
         _, step = begin(sandbox, session, "capture", session.capturable, at, final_capture=True)

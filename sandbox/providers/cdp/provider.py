@@ -10,16 +10,15 @@ Base `https://api.cdp.coinbase.com/platform` -> `/cdp/platform`; the hosted page
 from __future__ import annotations
 
 import logging
-import uuid
 from decimal import Decimal
 from typing import Any
 
 from sandbox.errors import Forbidden, InvalidRequest, InvalidState, NotFound, SandboxError, Unauthorized
 from sandbox.machine import Transition
 from sandbox.pipeline import Call, Merchant, Operation, Reply
-from sandbox.providers.cdp import auth, ledger, pages, paging, payer, validation
+from sandbox.providers.cdp import auth, ledger, pages, paging, payer, subscriptions, validation, webhooks
 from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, LIFECYCLE, RESULTS, CdpSettings, is_pending
-from sandbox.providers.cdp.records import CdpSession
+from sandbox.providers.cdp.records import CdpSession, entity_of
 from sandbox.providers.cdp.schemas import (
     ACTION_NOT_FOUND,
     CANNOT_CANCEL,
@@ -38,7 +37,6 @@ from sandbox.providers.cdp.schemas import (
 
 log = logging.getLogger("sandbox.cdp")
 PREFIX = "/platform/v2/payment-sessions"
-_ENTITY_NAMESPACE = uuid.UUID("5f0c6a52-3c1e-4d8e-9a44-0c2d3b1f7e10")
 
 
 def settings(call: Call) -> CdpSettings:
@@ -130,8 +128,7 @@ def create_session(call: Call) -> Reply:
     session = CdpSession(
         id=ledger.new_id(call.sandbox, "paymentSession"),
         merchant=merchant.id,
-        # Invented: one entity per API key, stable across runs (uuid5 of the key id).
-        entity_id=f"entity_{uuid.uuid5(_ENTITY_NAMESPACE, merchant.id)}",
+        entity_id=entity_of(merchant.id),
         origin=call.base_url,
         amount=amount,
         scale=scale,
@@ -153,7 +150,7 @@ def create_session(call: Call) -> Reply:
     call.sandbox.store.add("cdp", session)
     created = Transition("cdp", session.id, merchant.id, "create", "", CREATED, call.now)
     session.history.append(created)
-    call.sandbox.emit(created)
+    call.sandbox.emit(webhooks.stamp(call.sandbox, session, created))
     return Reply(200, session_view(session, actions=False))
 
 
@@ -185,7 +182,7 @@ def cancel_session(call: Call) -> Reply:
     step = LIFECYCLE.fire(session, "cancel", call.now)
     session.cancellation_reason = reason
     session.updated_at = call.now
-    call.sandbox.emit(step)
+    call.sandbox.emit(webhooks.stamp(call.sandbox, session, step))
     return Reply(200, session_view(session, actions=False))
 
 
@@ -415,6 +412,7 @@ class Cdp:
             idempotency_key=validation.idempotency_key,
         ),
         *_action_routes(),
+        *subscriptions.OPERATIONS,
         *pages.OPERATIONS,
     )
     actions = {"authorize": action_authorize, "settle": action_settle}
@@ -422,6 +420,10 @@ class Cdp:
     render_error = staticmethod(render_error)
     describe = staticmethod(describe)
     on_due = staticmethod(ledger.on_due)
+    webhook_policy = webhooks.POLICY
+    webhook_events = staticmethod(webhooks.events)
+    webhook_secret = staticmethod(webhooks.secret)
+    test_credentials = staticmethod(auth.test_credentials)
 
 
 CDP = Cdp()

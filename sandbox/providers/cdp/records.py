@@ -13,6 +13,7 @@ identities hold by construction:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +23,12 @@ from sandbox.machine import Transition
 from sandbox.providers.cdp.lifecycle import CREATED, Outcome
 
 ZERO = Decimal(0)
+_ENTITY_NAMESPACE = uuid.UUID("5f0c6a52-3c1e-4d8e-9a44-0c2d3b1f7e10")
+
+
+def entity_of(merchant: str) -> str:
+    """Invented: one entity per API key, stable across runs (`entity_` + uuid5 of the key id)."""
+    return f"entity_{uuid.uuid5(_ENTITY_NAMESPACE, merchant)}"
 
 
 @dataclass(slots=True)
