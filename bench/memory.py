@@ -145,23 +145,32 @@ def long_run(requests: int = 200_000, every: int = 40_000) -> Flatness:
     return Flatness(requests, points)
 
 
-def idempotency_cap(entries: int = 200_000) -> tuple[int, int, int]:
-    """Fill a `Store`'s idempotency cache past its cap: (cap, entries kept, bytes at the end - bytes at cap)."""
+@dataclass(frozen=True)
+class CacheMemory:
+    cap: int
+    kept: int  # entries left after `keys` distinct keys
+    keys: int
+    full_bytes: int  # traced memory with the cache full
+    growth_bytes: int  # from 2x the cap to the end: the table resizes once after the cap, then stays put
+
+
+def idempotency_cap(keys: int = 200_000) -> CacheMemory:
+    """Fill a `Store`'s idempotency cache with `keys` distinct keys (small replies)."""
     store = Store()
     cap = store._idempotency_cap
     now = datetime.now(UTC)
+    marks: dict[int, int] = {}
     tracemalloc.start()
     try:
-        at_cap = 0
-        for n in range(entries):
+        base = traced()
+        for n in range(1, keys + 1):
             body = b'{"id":"%08d","status":"created"}' % n
             store.remember("bench", "merchant", f"key-{n}", Remembered("f" * 64, 201, body, {}, now))
-            if n + 1 == cap:
-                at_cap = traced()
-        growth = traced() - at_cap
+            if n in (cap, 2 * cap, keys):
+                marks[n] = traced() - base
     finally:
         tracemalloc.stop()
-    return cap, len(store._idempotency), growth
+    return CacheMemory(cap, len(store._idempotency), keys, marks[cap], marks[keys] - marks[2 * cap])
 
 
 def _short(filename: str) -> str:

@@ -115,7 +115,7 @@ def main() -> int:
     (first, second), live_bytes = measure_load(servers.sandbox_command, runs=2)
     sessions = memory.per_session()
     flat = memory.long_run()
-    cap, kept, idempotency_growth = memory.idempotency_cap()
+    cache = memory.idempotency_cap()
 
     print(
         f"\n{'POST /payviox/session':<36} {'req/s':>8} {'req/CPU-s':>10} {'p50 ms':>8} {'p99 ms':>8} "
@@ -143,8 +143,13 @@ memory per stored session  {sessions.bytes_per_session:,.0f} B traced over {sess
 ({modules}); the live server's RSS grew {live_bytes:,.0f} B per session
 long run, nothing stored   {flat.requests:,} requests answered 400 (authenticated, rate-limited, journaled): \
 RSS MiB {points}; growth {flat.growth_mib:+.1f} MiB
-idempotency cache          capped at {cap:,}: {kept:,} kept after 200,000 keys, \
-{idempotency_growth / 2**20:+.1f} MiB past the cap""")
+idempotency cache          capped at {cache.cap:,} replies: {cache.full_bytes / 2**20:.1f} MiB full (small replies); \
+{cache.kept:,} kept after {cache.keys:,} keys, {cache.growth_bytes / 2**20:+.1f} MiB from {2 * cache.cap:,} keys on""")
+
+    print(
+        f"load average {' '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs at the end "
+        "(anything well above 1 means other work shared the CPUs: trust req/CPU-s over req/s and p99)"
+    )
 
     if not all(measured.load.valid for measured in (bare, first, second)):
         print("\nINVALID: some requests did not answer 201 (or hit socket errors); the figures above do not count.")
