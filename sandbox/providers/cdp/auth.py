@@ -154,11 +154,8 @@ def test_credentials(tenant: str) -> dict[str, str]:
     """The pytest plugin's fresh key for `tenant`, in cdp-sdk's format: `api_key_id` = `tenant`
     (the JWT's `sub`, which names the merchant in default mode) and `api_key_secret` = base64 of
     an Ed25519 seed + public key, the seed being sha256(tenant): the same tenant, the same key."""
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
-    private = ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(tenant.encode()).digest())
-    raw = serialization.Encoding.Raw
-    seed = private.private_bytes(raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    public = private.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
+    seed = hashlib.sha256(tenant.encode()).digest()
+    public = ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
     return {"api_key_id": tenant, "api_key_secret": base64.b64encode(seed + public).decode()}
