@@ -56,6 +56,12 @@ def status(sandbox: str, session_id: str) -> str:
     return str(httpx.get(f"{sandbox}{BASE}/{session_id}", headers=ACME).json()["status"])
 
 
+def leave_by(page: Any, role: str, name: str, landing: str) -> None:
+    """Click `name` on the hosted page and wait for the merchant's page it sends the payer to."""
+    page.get_by_role(role, name=name).click()
+    page.wait_for_url(landing)
+
+
 def test_authorize_succeeds_and_the_payer_lands_on_the_success_url(servers: tuple[str, str], page: Any) -> None:
     sandbox, shop = servers
     session = create(sandbox, shop)
@@ -66,8 +72,7 @@ def test_authorize_succeeds_and_the_payer_lands_on_the_success_url(servers: tupl
     assert page.locator("#status").get_attribute("data-status") == "created"
     screenshot(page, "cdp-hosted-page.png")
 
-    page.get_by_role("button", name="Authorize — succeeds").click()
-    page.wait_for_url(f"{shop}/checkout/paid?order=o-1")
+    leave_by(page, "button", "Authorize — succeeds", f"{shop}/checkout/paid?order=o-1")
     assert page.locator("#outcome").inner_text() == "paid"
     screenshot(page, "cdp-hosted-page-success-redirect.png")
     assert status(sandbox, session["paymentSessionId"]) == "authorization_succeeded"
@@ -77,8 +82,7 @@ def test_authorize_fails_and_the_payer_lands_on_the_failure_url(servers: tuple[s
     sandbox, shop = servers
     session = create(sandbox, shop)
     page.goto(session["url"])
-    page.get_by_role("button", name="Authorize — fails").click()
-    page.wait_for_url(f"{shop}/checkout/failed?order=o-1")
+    leave_by(page, "button", "Authorize — fails", f"{shop}/checkout/failed?order=o-1")
     assert page.locator("#outcome").inner_text() == "failed"
     assert status(sandbox, session["paymentSessionId"]) == "authorization_failed"
     page.goto(session["url"])  # back on the page: no buttons once authorized
@@ -90,6 +94,5 @@ def test_go_back_leaves_the_session_unpaid(servers: tuple[str, str], page: Any) 
     sandbox, shop = servers
     session = create(sandbox, shop)
     page.goto(session["url"])
-    page.get_by_role("link", name="Go back").click()
-    page.wait_for_url(f"{shop}/checkout/failed?order=o-1")
+    leave_by(page, "link", "Go back", f"{shop}/checkout/failed?order=o-1")
     assert status(sandbox, session["paymentSessionId"]) == "created"
