@@ -7,14 +7,15 @@ docs' verifier, and gets only the `eventTypes` it named while `isEnabled` is tru
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACME, GLOBEX, act, create, error_of
+from cdp_calls import ACME, GLOBEX, act, create, error_of, session_body
 from cdp_hooks import CdpReceiver
-from conftest import serve_in_thread
+from conftest import make_app, serve_in_thread
 
 pytestmark = pytest.mark.anyio
 SUBS = "/cdp/platform/v2/data/webhooks/subscriptions"
@@ -151,3 +152,17 @@ async def test_target_headers_are_sent_and_a_disabled_subscription_gets_nothing(
     await create(client)
     await client.post("/_sandbox/webhooks/flush")
     assert len(hooks.received) == 1
+
+
+def test_a_live_server_delivers_to_a_subscription_on_its_own(receivers: list[tuple[CdpReceiver, str]]) -> None:
+    """No flush: the live server's dispatcher sends as soon as the change is made."""
+    (hooks, url), _ = receivers
+    with serve_in_thread(make_app(manual=False)) as sandbox:
+        made = httpx.post(f"{sandbox}{SUBS}", json=subscription(url, [P + "created"]), headers=ACME)
+        hooks.secret = made.json()["secret"]
+        httpx.post(f"{sandbox}/cdp/platform/v2/payment-sessions", json=session_body(), headers=ACME)
+        deadline = time.monotonic() + 10
+        while not hooks.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+    [(_, raw, verified)] = hooks.received
+    assert verified and json.loads(raw)["eventType"] == P + "created"
