@@ -36,6 +36,7 @@ from sandbox.providers import PROVIDERS
 from sandbox.ratelimit import RateLimiter
 from sandbox.scenarios import Scenario, scenario_model
 from sandbox.store import Store
+from sandbox.webhook_chaos import WebhookChaos
 from sandbox.webhooks import Webhooks, WebhookSource
 
 ScenarioModel = scenario_model(PROVIDERS)
@@ -92,6 +93,7 @@ class Sandbox:
         self.faults = Faults()  # none armed while the scenario's fixtures are built
         self.fixtures = fixtures.build(self)
         self.faults = Faults(self.settings.scenario.faults, self.entropy.seed)
+        self.webhooks.chaos = WebhookChaos(self.settings.scenario.webhooks, self.entropy.seed)
 
     @property
     def scenario(self) -> Scenario:

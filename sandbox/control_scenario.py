@@ -31,6 +31,7 @@ def describe(sandbox: Sandbox) -> dict[str, Any]:
         "scenario": sandbox.scenario.model_dump(mode="json", by_alias=True),
         "seed": sandbox.entropy.seed,
         "faults": sandbox.faults.describe(),
+        "webhooks": sandbox.webhooks.chaos.describe() if sandbox.webhooks.chaos else [],
         "fixtures": sandbox.fixtures,
     }
 

@@ -48,10 +48,11 @@ class Dispatcher:
         at = delivery.next_at or sandbox.clock.now()
         number = len(delivery.attempts) + 1
         if delivery.policy.signs_each_attempt:  # a receiver checks the signed time against its own clock
-            delivery.headers.update(delivery.policy.sign(delivery.body, delivery.secret, sandbox.clock.wall()))
+            delivery.sign(sandbox.clock.wall())
         started = time.perf_counter()  # a duration for the log, not a "now"
         if delivery.url is None:
-            sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=True))
+            verified = delivery.policy.verify(delivery.body, delivery.headers, delivery.secret)
+            sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=verified))
             delivery.record(Attempt(number, at, f"inbox:{delivery.inbox}", 200, None, 0.0))
             return
         status: int | None = None

@@ -197,16 +197,7 @@ class Faults:
         return fired
 
     def _due(self, index: int, now: datetime) -> bool:
-        when, count = self.rules[index].when, self.matched[index]
-        if when.after is not None and now < when.after:
-            return False
-        if when.nth is not None and count != when.nth:
-            return False
-        if when.every is not None and count % when.every:
-            return False
-        if when.times is not None and self.fired[index] >= when.times:
-            return False
-        return when.probability is None or self._rng.random() < when.probability
+        return due(self.rules[index].when, self.matched[index], self.fired[index], now, self._rng)
 
     def _reply(self, call: Call, index: int) -> Reply:
         act = self.rules[index].act
@@ -219,6 +210,20 @@ class Faults:
             reply = call.provider.render_error(error, call)
         reply.headers["X-Sandbox-Fault"] = self.label(index)
         return reply
+
+
+def due(when: When, matched: int, fired: int, now: datetime, rng: random.Random) -> bool:
+    """Whether a rule that has matched `matched` times (this one included) fires now. Also
+    used by the webhook chaos rules (`webhook_chaos.py`), so `when` reads the same in both."""
+    if when.after is not None and now < when.after:
+        return False
+    if when.nth is not None and matched != when.nth:
+        return False
+    if when.every is not None and matched % when.every:
+        return False
+    if when.times is not None and fired >= when.times:
+        return False
+    return when.probability is None or rng.random() < when.probability
 
 
 def _matches(match: Match, call: Call) -> bool:

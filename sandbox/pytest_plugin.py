@@ -11,7 +11,7 @@ Registered through the `pytest11` entry point; importing it starts nothing.
   before each test; on an external one it is not (other workers share it), and isolation comes
   from the credentials.
 - `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a file path, a
-  YAML string or a dict) before the test; with `strict`, a fault rule declared with `times:`
+  YAML string or a dict) before the test; with `strict`, a fault or webhook rule declared with `times:`
   that never fired fails the test, naming the rule.
 
 freezegun: in in-process mode with a running sandbox clock (the default), the sandbox reads
@@ -166,11 +166,12 @@ class SandboxHandle:
         return list(self._ok(self.http.get(f"/_sandbox/inbox/{name}"))["deliveries"])
 
     def unfired_rules(self) -> list[str]:
-        """Fault rules declared with `times:` that never fired, as readable lines."""
-        faults = self._ok(self.http.get("/_sandbox/scenario")).get("faults") or []
+        """Fault and webhook rules declared with `times:` that never fired, as readable lines."""
+        active = self._ok(self.http.get("/_sandbox/scenario"))
+        rules = (active.get("faults") or []) + (active.get("webhooks") or [])
         return [
             f"{rule['name']} (times: {rule['when']['times']}, matched {rule['matched']}): {rule['match']}"
-            for rule in faults
+            for rule in rules
             if rule.get("when", {}).get("times") is not None and not rule.get("fired")
         ]
 

@@ -139,7 +139,8 @@ class Player:
         self._events = len(events)
         deliveries = await self._list("/_sandbox/webhooks", "deliveries")
         for delivery in deliveries[self._webhooks :]:
-            self.say.line(f"     ~ webhook {delivery.get('event')} -> {delivery.get('url')}", "34")
+            chaos = f"  [{'; '.join(delivery['chaos'])}]" if delivery.get("chaos") else ""
+            self.say.line(f"     ~ webhook {delivery.get('event')} -> {delivery.get('url')}{chaos}", "34")
         self._webhooks = len(deliveries)
 
     async def _list(self, path: str, key: str) -> list[dict[str, Any]]:

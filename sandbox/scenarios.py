@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from sandbox.faults import FaultRule
 from sandbox.pipeline import Provider
 from sandbox.steps import CallSpec, Fixture, Step, references
+from sandbox.webhook_chaos import WebhookRule
+from sandbox.webhooks import WebhookSource
 
 
 class ScenarioError(ValueError):
@@ -44,6 +46,8 @@ class Scenario(BaseModel):
 
     # name -> (operation names, action names), set by scenario_model() for the reference checks
     catalogue: ClassVar[Mapping[str, tuple[frozenset[str], frozenset[str]]]] = {}
+    # name -> (event types, whether its signature carries a time), for providers that send webhooks
+    senders: ClassVar[Mapping[str, tuple[frozenset[str], bool]]] = {}
 
     name: str = "unnamed"
     description: str = ""
@@ -52,6 +56,7 @@ class Scenario(BaseModel):
     merchants: dict[str, Any] = {}  # replaced by scenario_model(): merchant name -> per-provider settings
     providers: Any = None  # replaced by scenario_model() with one field per provider
     faults: list[FaultRule] = []
+    webhooks: list[WebhookRule] = []
     fixtures: list[Fixture] = []
     steps: list[Step] = []
 
@@ -90,6 +95,11 @@ def scenario_model(providers: Mapping[str, Provider]) -> type[Scenario]:
     )
     model.catalogue = {
         name: (frozenset(op.name for op in p.operations), frozenset(p.actions)) for name, p in providers.items()
+    }
+    model.senders = {
+        name: (p.webhook_policy.event_types, p.webhook_policy.signs_each_attempt)
+        for name, p in providers.items()
+        if isinstance(p, WebhookSource)
     }
     return model
 
@@ -136,6 +146,8 @@ def _dangling(scenario: Scenario) -> Iterator[Problem]:
     catalogue = type(scenario).catalogue
     for index, rule in enumerate(scenario.faults):
         yield from _operation(catalogue, ["faults", index, "match"], rule.match.provider, rule.match.operation)
+    for index, chaos in enumerate(scenario.webhooks):
+        yield from _webhook_rule(type(scenario).senders, ["webhooks", index], chaos)
     known: list[str] = []
     for index, fixture in enumerate(scenario.fixtures):
         at: list[str | int] = ["fixtures", index]
@@ -169,6 +181,22 @@ def _dangling(scenario: Scenario) -> Iterator[Problem]:
         if step.name:
             yield from _unique(at, step.name, known)
             known.append(step.name)
+
+
+def _webhook_rule(senders: Mapping[str, tuple[frozenset[str], bool]], at: list[str | int], rule: WebhookRule) -> Iterator[Problem]:
+    provider, event = rule.match.provider, rule.match.event
+    if provider is None:
+        if rule.act.stale_timestamp:
+            yield [*at, "match", "provider"], "stale_timestamp needs a provider whose signature carries a time"
+        return
+    if provider not in senders:
+        yield [*at, "match", "provider"], f"no provider {provider!r} sends webhooks; these do: {sorted(senders)}"
+        return
+    types, timestamped = senders[provider]
+    if event is not None and types and not any(ch in event for ch in "*?[") and event not in types:
+        yield [*at, "match", "event"], f"{provider} sends no event {event!r}; it sends {sorted(types)}"
+    if rule.act.stale_timestamp and not timestamped:
+        yield [*at, "act", "stale_timestamp"], f"{provider}'s webhook signature carries no time to make stale"
 
 
 def _unique(at: list[str | int], name: str, known: list[str]) -> Iterator[Problem]:

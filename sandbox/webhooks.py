@@ -5,7 +5,8 @@ fault after the commit can never lose an event. A provider that sends webhooks t
 into zero or more `Delivery`s (payload, signed headers, retry schedule); this module keeps them,
 says which are due on the sandbox clock, and records every attempt. Sending is `dispatcher.py`'s
 job; this module does no I/O. Per session, deliveries go out in order: a later one waits while
-an earlier one is still being retried. Everything is capped so a long run's memory stays flat.
+an earlier one is still being retried. Everything is capped so a long run's memory stays flat. A scenario's `webhooks` rules
+(`webhook_chaos.py`) may drop, delay, duplicate, reorder or mis-sign a delivery as it is queued.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sandbox.clock import iso
 from sandbox.machine import Transition
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+if TYPE_CHECKING:
+    from sandbox.webhook_chaos import WebhookChaos
+
+PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,8 @@ class Policy:
     # The signature carries the time it was made (CDP's `t=`), which receivers check against
     # their own clock: each attempt is signed afresh, with the wall time of that attempt.
     signs_each_attempt: bool = False
+    # Every event type the provider can send (scenario rules are checked against it); empty: unknown.
+    event_types: frozenset[str] = frozenset()
 
 
 @runtime_checkable
@@ -114,6 +120,23 @@ class Delivery:
     attempts: list[Attempt] = field(default_factory=list)
     secret: str = ""  # kept to sign each attempt afresh (Policy.signs_each_attempt)
     endpoint_id: str = ""  # Endpoint.id: ordering is per session and endpoint
+    # Set by the scenario's webhook rules (webhook_chaos.py):
+    chaos: list[str] = field(default_factory=list)  # what was done to it, and by which rule
+    sign_secret: str | None = None  # None: the endpoint's secret
+    sign_lag: float = 0.0  # seconds the signed time lags behind the signing instant
+    held_until: datetime | None = None  # reordered: waits for a later event, at most until then
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Deliveries with the same key go out in the order they were queued."""
+        return (self.provider, self.session_id, self.endpoint_id)
+
+    def sign(self, at: datetime) -> None:
+        signed_at = at - timedelta(seconds=self.sign_lag)
+        self.headers.update(self.policy.sign(self.body, self.sign_secret or self.secret, signed_at))
+
+    def drop(self) -> None:
+        self.state, self.next_at = DROPPED, None
 
     def record(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
@@ -136,6 +159,8 @@ class Delivery:
             "url": self.url or f"inbox:{self.inbox}",
             "created_at": iso(self.created_at),
             "next_attempt_at": iso(self.next_at) if self.next_at else None,
+            "held_until": iso(self.held_until) if self.held_until else None,
+            "chaos": self.chaos,
             "headers": self.headers,
             "body": self.body.decode(),
             "attempts": [attempt.public() for attempt in self.attempts],
@@ -145,7 +170,8 @@ class Delivery:
 class Webhooks:
     """Endpoints, the deliveries log and the built-in inboxes of one sandbox."""
 
-    def __init__(self, cap: int = 10_000) -> None:
+    def __init__(self, cap: int = 10_000, chaos: WebhookChaos | None = None) -> None:
+        self.chaos = chaos  # None while a scenario's fixtures are built: they are never broken
         self.endpoints: dict[tuple[str, str], Endpoint] = {}  # the control API's, one per merchant
         # More endpoints per merchant, made through a provider's own API (CDP's subscriptions), by id.
         self.subscriptions: dict[tuple[str, str], dict[str, Endpoint]] = {}
@@ -153,6 +179,8 @@ class Webhooks:
         self.expectations: dict[str, tuple[str, str]] = {}  # inbox name -> (provider, secret)
         self._events: deque[Transition] = deque(maxlen=cap)
         self._deliveries: OrderedDict[str, Delivery] = OrderedDict()
+        # Reordered deliveries (and their copies) per key, waiting for the next event of that key.
+        self._held: dict[tuple[str, str, str], list[str]] = {}
         self._cap = cap
         self._next = 1
 
@@ -206,7 +234,7 @@ class Webhooks:
                 session_id=session_id,
                 event=event.type,
                 body=body,
-                headers={"Content-Type": "application/json", **target.headers, **policy.sign(body, target.secret, now)},
+                headers={"Content-Type": "application/json", **target.headers},
                 url=target.url,
                 inbox=f"{provider}-{merchant}",
                 created_at=now,
@@ -216,8 +244,18 @@ class Webhooks:
                 endpoint_id=target.id,
             )
             self._next += 1
+            copies = self.chaos.apply(delivery, now) if self.chaos is not None else 0
+            delivery.sign(now)
+            held = self._held.pop(delivery.key, [])  # reordered ones: they now go after this event
             self._deliveries[delivery.id] = delivery
-            queued.append(delivery)
+            batch = [delivery] + [self._copy(delivery, now, f"duplicate of {delivery.id}") for _ in range(copies)]
+            queued += batch
+            for earlier in held:
+                if earlier in self._deliveries:
+                    self._deliveries[earlier].held_until = None
+                    self._deliveries.move_to_end(earlier)
+            if delivery.held_until is not None:
+                self._held[delivery.key] = [each.id for each in batch]
         self._trim()
         return queued
 
@@ -225,7 +263,16 @@ class Webhooks:
         return self._deliveries.get(delivery_id)
 
     def redeliver(self, original: Delivery, now: datetime) -> Delivery:
-        """A fresh delivery of the same body and headers, with its own attempts and schedule."""
+        """A fresh delivery of the same body, signed afresh with the endpoint's secret (no chaos),
+        with its own attempts and schedule."""
+        copy = self._copy(original, now)
+        copy.sign_secret, copy.sign_lag, copy.held_until = None, 0.0, None
+        copy.sign(now)
+        self._trim()
+        return copy
+
+    def _copy(self, original: Delivery, now: datetime, chaos: str | None = None) -> Delivery:
+        """The same body and headers as a new delivery, queued last; a duplicate keeps the chaos."""
         copy = Delivery(
             id=f"whd_{self._next:08d}",
             provider=original.provider,
@@ -242,10 +289,14 @@ class Webhooks:
             secret=original.secret,
             endpoint_id=original.endpoint_id,
         )
+        if chaos is not None:
+            copy.chaos = [chaos]
+            copy.sign_secret, copy.sign_lag = original.sign_secret, original.sign_lag
+            copy.held_until, copy.next_at = original.held_until, original.next_at
         self._next += 1
         self._deliveries[copy.id] = copy
-        self._trim()
         return copy
+
 
     def due(self, now: datetime) -> list[Delivery]:
         """Deliveries whose attempt is due, at most one per session and endpoint: the oldest still pending."""
@@ -254,7 +305,9 @@ class Webhooks:
         for delivery in self._deliveries.values():
             if delivery.state != PENDING:
                 continue
-            key = (delivery.provider, delivery.session_id, delivery.endpoint_id)
+            if delivery.held_until is not None and now < delivery.held_until:
+                continue  # reordered: a later event of its session may pass it
+            key = delivery.key
             if key in blocked:
                 continue
             blocked.add(key)

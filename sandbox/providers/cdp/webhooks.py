@@ -158,4 +158,5 @@ POLICY = Policy(
     timeout=15.0,  # Invented
     default_events=None,  # a subscription lists its eventTypes; the control API's endpoint gets all
     signs_each_attempt=True,
+    event_types=frozenset(EVENT_TYPES),
 )

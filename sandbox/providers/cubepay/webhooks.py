@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.machine import Transition
-from sandbox.providers.cubepay import schemas
+from sandbox.providers.cubepay import lifecycle, schemas
 from sandbox.webhooks import Event, Policy
 
 # Invented: the header name (no signature scheme is public).
@@ -62,4 +62,5 @@ POLICY = Policy(
     accepts=lambda status: status == 200,  # Invented from "always return 200" (handle-errors)
     timeout=10.0,  # Invented
     default_events=None,  # every status change
+    event_types=frozenset(lifecycle.STATUSES),  # the sandbox names each event by the status reached
 )

@@ -1,0 +1,234 @@
+"""Webhook chaos from a scenario's `webhooks` rules, seen by a real local receiver.
+
+The sandbox runs in-process on a manual clock; its dispatcher POSTs over real HTTP to a uvicorn
+receiver in a thread, which checks each delivery with the provider's documented verifier.
+Each kind of chaos is shown changing what the receiver gets, and the delivery log saying why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from cdp_calls import create as cdp_create
+from cdp_hooks import CdpReceiver
+from conftest import client_for, make_app, serve_in_thread
+from payviox_calls import act, create
+from receiver import Receiver
+
+from sandbox.providers.cubepay.accounts import merchant_id
+
+pytestmark = pytest.mark.anyio
+TOKEN = "whtoken_shop_secret"
+EVENTS = ["succeeded", "refunded", "expired"]
+
+
+def verify_signature(raw_body: str, signature: str, webhook_token: str) -> bool:
+    """Payviox's documented Python check (webhooks/integration)."""
+    computed = hmac.new(webhook_token.encode(), raw_body.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(computed, signature)
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    hooks = Receiver()
+    with serve_in_thread(hooks.app) as url:
+        yield hooks, f"{url}/hooks"
+
+
+@contextlib.asynccontextmanager
+async def chaos(url: str | None, *rules: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on a sandbox whose scenario has these webhook rules, with Payviox's endpoint set."""
+    async with client_for(make_app(webhooks=list(rules))) as client:
+        body = {"url": url, "secret": TOKEN, "events": EVENTS}
+        assert (await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json=body)).status_code == 200
+        yield client
+
+
+async def deliveries(client: httpx.AsyncClient, **filters: str) -> list[dict[str, Any]]:
+    return list((await client.get("/_sandbox/webhooks", params=filters)).json()["deliveries"])
+
+
+def received(hooks: Receiver) -> list[tuple[str, str]]:
+    """(session id, type) of each delivery, in arrival order, after checking its signature."""
+    got = []
+    for headers, raw in hooks.received:
+        assert verify_signature(raw.decode(), headers["signature"], TOKEN)
+        body = json.loads(raw)
+        got.append((body["metadata"]["integration_session_id"], body["type"]))
+    return got
+
+
+async def rules(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    return list((await client.get("/_sandbox/scenario")).json()["webhooks"])
+
+
+async def test_drop_loses_the_event_and_the_log_says_so(receiver: tuple[Receiver, str]) -> None:
+    hooks, url = receiver
+    async with chaos(url, {"name": "lost", "match": {"provider": "payviox", "event": "succeeded"}, "when": {"nth": 1},
+                   "act": {"drop": True}}) as client:
+        first, second = await create(client, order_id="o1"), await create(client, order_id="o2")
+        await act(client, first, "pay")
+        await act(client, second, "pay")
+        await client.post("/_sandbox/clock/advance", json={"seconds": 86400})
+        assert received(hooks) == [(second, "succeeded")]
+        [dropped] = await deliveries(client, session_id=first)
+        assert dropped["state"] == "dropped" and dropped["attempts"] == []
+        assert dropped["chaos"] == ["drop (lost)"]
+        assert [(r["matched"], r["fired"]) for r in await rules(client)] == [(2, 1)]
+
+
+async def test_delay_holds_the_event_and_the_ones_after_it(receiver: tuple[Receiver, str]) -> None:
+    hooks, url = receiver
+    async with chaos(url, {"match": {"provider": "payviox", "event": "succeeded"}, "act": {"delay": 120}}) as client:
+        session_id = await create(client)
+        await act(client, session_id, "pay")
+        await act(client, session_id, "refund")
+        await client.post("/_sandbox/clock/advance", json={"seconds": 119})
+        assert hooks.received == []  # the refund waits too: deliveries are in order per session
+        late = (await deliveries(client, event="succeeded"))[0]
+        assert late["next_attempt_at"] == "2026-01-01T00:02:00.000Z" and late["chaos"] == ["delay 120 s (webhooks[0])"]
+        await client.post("/_sandbox/clock/advance", json={"seconds": 1})
+        assert received(hooks) == [(session_id, "succeeded"), (session_id, "refunded")]
+
+
+async def test_duplicate_sends_identical_copies(receiver: tuple[Receiver, str]) -> None:
+    hooks, url = receiver
+    async with chaos(url, {"match": {"event": "succ*"}, "act": {"duplicate": 2}}) as client:
+        session_id = await create(client)
+        await act(client, session_id, "pay")
+        await client.post("/_sandbox/webhooks/flush")
+        assert received(hooks) == [(session_id, "succeeded")] * 3
+        assert hooks.received[0] == hooks.received[1] == hooks.received[2]  # same headers, same bytes
+        original, *copies = await deliveries(client)
+        assert [copy["chaos"] for copy in copies] == [[f"duplicate of {original['id']}"]] * 2
+        assert {d["state"] for d in [original, *copies]} == {"delivered"}
+
+
+async def test_reorder_sends_the_event_after_the_next_one(receiver: tuple[Receiver, str]) -> None:
+    hooks, url = receiver
+    async with chaos(url, {"match": {"provider": "payviox", "event": "succeeded"}, "act": {"reorder": True}}) as client:
+        session_id = await create(client)
+        await act(client, session_id, "pay")
+        await client.post("/_sandbox/webhooks/flush")
+        assert hooks.received == []  # held back, waiting for the session's next event
+        await act(client, session_id, "refund")
+        await client.post("/_sandbox/webhooks/flush")
+        assert received(hooks) == [(session_id, "refunded"), (session_id, "succeeded")]
+
+
+async def test_a_reordered_event_with_no_successor_goes_when_its_hold_ends(receiver: tuple[Receiver, str]) -> None:
+    hooks, url = receiver
+    async with chaos(url, {"match": {"event": "succeeded"}, "when": {"nth": 1}, "act": {"reorder": True, "hold": 30}}) as client:
+        held, other = await create(client, order_id="o1"), await create(client, order_id="o2")
+        await act(client, held, "pay")
+        await act(client, other, "pay")  # another session's event does not release it
+        await client.post("/_sandbox/clock/advance", json={"seconds": 29})
+        assert received(hooks) == [(other, "succeeded")]
+        await client.post("/_sandbox/clock/advance", json={"seconds": 1})
+        assert received(hooks) == [(other, "succeeded"), (held, "succeeded")]
+
+
+async def test_wrong_signature_fails_the_documented_check_and_redelivery_fixes_it(
+    receiver: tuple[Receiver, str],
+) -> None:
+    hooks, url = receiver
+    async with chaos(url, {"match": {"provider": "payviox"}, "when": {"times": 1}, "act": {"wrong_signature": True}}) as client:
+        session_id = await create(client)
+        await act(client, session_id, "pay")
+        await client.post("/_sandbox/webhooks/flush")
+        [(headers, raw)] = hooks.received
+        assert not verify_signature(raw.decode(), headers["signature"], TOKEN)
+        [bad] = await deliveries(client)
+        assert bad["chaos"] == ["wrong_signature (webhooks[0])"]
+        again = (await client.post(f"/_sandbox/webhooks/{bad['id']}/redeliver")).json()
+        assert again["chaos"] == [] and again["state"] == "delivered"
+        headers, raw = hooks.received[1]
+        assert raw == hooks.received[0][1] and verify_signature(raw.decode(), headers["signature"], TOKEN)
+
+
+async def test_the_inbox_marks_a_badly_signed_delivery_unverified() -> None:
+    rule = {"match": {"provider": "cubepay", "event": "*"}, "when": {"nth": 2}, "act": {"wrong_signature": True}}
+    async with client_for(make_app(webhooks=[rule])) as client:
+        for _ in range(2):
+            made = await client.post(
+                "/cubepay/payment-sessions",
+                json={"amount": "10.00", "currency": "USD"},
+                headers={"Authorization": "Bearer cubepay_test_acme"},
+            )
+            assert made.status_code == 200, made.text
+            await client.post(f"/_sandbox/cubepay/sessions/{made.json()['paymentSessionId']}/actions/fund", json={})
+        await client.post("/_sandbox/webhooks/flush")
+        inbox = (await client.get(f"/_sandbox/inbox/cubepay-{merchant_id('cubepay_test_acme')}")).json()["deliveries"]
+        assert [(entry["event"], entry["verified"]) for entry in inbox] == [("FUNDED", True), ("FUNDED", False)]
+
+
+@pytest.fixture
+def cdp_receiver() -> Iterator[tuple[CdpReceiver, str]]:
+    hooks = CdpReceiver("whsec_cdp_shop")
+    with serve_in_thread(hooks.app) as url:
+        yield hooks, f"{url}/hooks"
+
+
+async def test_a_stale_timestamp_fails_cdps_five_minute_check_and_is_retried(
+    cdp_receiver: tuple[CdpReceiver, str],
+) -> None:
+    hooks, url = cdp_receiver
+    rule = {"match": {"provider": "cdp", "event": "acceptance.payment_session.created"},
+            "act": {"stale_timestamp": 600}}
+    async with client_for(make_app(webhooks=[rule])) as client:
+        body = {"url": url, "secret": "whsec_cdp_shop", "events": None}
+        assert (await client.put("/_sandbox/webhooks/endpoints/cdp/acme-key", json=body)).status_code == 200
+        await cdp_create(client)
+        await client.post("/_sandbox/webhooks/flush")
+        [(headers, raw, verified)] = hooks.received
+        assert not verified  # the docs' verifier: older than 5 minutes
+        signed_at = int(headers["x-hook0-signature"].split(",")[0].removeprefix("t="))
+        assert 590 <= time.time() - signed_at <= 660
+        assert _v1_matches(raw, headers, "whsec_cdp_shop")  # the HMAC itself is right: only the age fails
+        [delivery] = await deliveries(client)
+        assert delivery["state"] == "pending" and delivery["attempts"][0]["status"] == 401
+        assert delivery["chaos"] == ["stale_timestamp 600 s (webhooks[0])"]
+
+
+def _v1_matches(raw: bytes, headers: dict[str, str], secret: str) -> bool:
+    fields = dict(part.split("=", 1) for part in headers["x-hook0-signature"].split(","))
+    values = ".".join(headers.get(name, "") for name in fields["h"].split(" "))
+    message = f"{fields['t']}.{fields['h']}.{values}.".encode() + raw
+    return hmac.compare_digest(hmac.new(secret.encode(), message, hashlib.sha256).hexdigest(), fields["v1"])
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(make_app()) as http:
+        yield http
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ("{match: {provider: cdp, event: acceptance.payment_session.create}, act: {drop: true}}",
+         "webhooks.0.match.event: cdp sends no event 'acceptance.payment_session.create'"),
+        ("{match: {provider: payviox}, act: {stale_timestamp: 60}}",
+         "webhooks.0.act.stale_timestamp: payviox's webhook signature carries no time"),
+        ("{match: {provider: paypal}, act: {drop: true}}", "webhooks.0.match.provider: no provider 'paypal'"),
+        ("{act: {drop: true, delay: 5}}", "drop cannot go with ['delay']"),
+        ("{act: {hold: 5}}", "hold only applies with reorder: true"),
+        ("{act: {}}", "an act needs one of drop, delay, duplicate"),
+        ("{act: {drop: true}, when: {nth: 0}}", "webhooks.0.when.nth"),
+    ],
+)
+async def test_a_bad_rule_is_refused_with_its_line(client: httpx.AsyncClient, rule: str, problem: str) -> None:
+    text = f"name: broken\nwebhooks:\n  - {rule}\n"
+    response = await client.put("/_sandbox/scenario?source=chaos.yaml", content=text)
+    assert response.status_code == 400
+    assert any(line.startswith("chaos.yaml:3: ") and problem in line for line in response.json()["problems"]), (
+        response.json()["problems"]
+    )
