@@ -23,7 +23,7 @@ import fnmatch
 import random
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -36,6 +36,9 @@ from sandbox.steps import mismatches
 
 if TYPE_CHECKING:
     from sandbox.pipeline import Call, Operation
+
+
+R = TypeVar("R", bound=BaseModel)
 
 
 def error_classes() -> dict[str, type[SandboxError]]:
@@ -121,17 +124,38 @@ class FaultRule(BaseModel):
     act: Act
 
 
-class Faults:
-    """The active rules with their counters; rebuilt by every reset."""
+class CountedRules(Generic[R]):
+    """Scenario rules with how often each matched and fired, and a seeded RNG of their own (so
+    adding a rule never shifts the ids a run makes); rebuilt by every reset. Faults and webhook
+    chaos (`webhook_chaos.py`) both count this way, and `describe()` shows it."""
 
-    def __init__(self, rules: Sequence[FaultRule] = (), seed: int = 0) -> None:
+    section = "rules"  # the scenario key, naming unnamed rules and seeding the RNG
+
+    def __init__(self, rules: Sequence[R] = (), seed: int = 0) -> None:
         self.rules = list(rules)
         self.matched = [0] * len(self.rules)
         self.fired = [0] * len(self.rules)
-        self._rng = random.Random(f"faults:{seed}")
+        self._rng = random.Random(f"{self.section}:{seed}")
 
     def label(self, index: int) -> str:
-        return self.rules[index].name or f"faults[{index}]"
+        return getattr(self.rules[index], "name", None) or f"{self.section}[{index}]"
+
+    def describe(self) -> list[dict[str, Any]]:
+        shown = []
+        for index, rule in enumerate(self.rules):
+            entry: dict[str, Any] = {"rule": index, "name": self.label(index)}
+            for key in type(rule).model_fields:
+                value = getattr(rule, key)
+                if key != "name":
+                    entry[key] = value.model_dump(mode="json", exclude_defaults=True) if isinstance(value, BaseModel) else value
+            shown.append({**entry, "matched": self.matched[index], "fired": self.fired[index]})
+        return shown
+
+
+class Faults(CountedRules[FaultRule]):
+    """The active fault rules, tried by the pipeline in both phases."""
+
+    section = "faults"
 
     async def before_commit(self, call: Call, op: Operation) -> Reply | None:
         """A reply that replaces the handler's, or None to go on."""
@@ -164,21 +188,6 @@ class Faults:
         if latency:
             await asyncio.sleep(latency)
         return fired[-1] if fired and self.rules[fired[-1]].act.replaces else None
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "rule": index,
-                "name": self.label(index),
-                "phase": rule.phase,
-                "match": rule.match.model_dump(mode="json", exclude_defaults=True),
-                "when": rule.when.model_dump(mode="json", exclude_defaults=True),
-                "act": rule.act.model_dump(mode="json", exclude_defaults=True),
-                "matched": self.matched[index],
-                "fired": self.fired[index],
-            }
-            for index, rule in enumerate(self.rules)
-        ]
 
     def _pick(self, call: Call, phase: str) -> list[int]:
         """Count every rule that matches; fire latency-only rules that are due and the first due

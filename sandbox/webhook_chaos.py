@@ -25,14 +25,12 @@ no provider documents a way to break its own webhooks.
 from __future__ import annotations
 
 import fnmatch
-import random
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.faults import When, due
+from sandbox.faults import CountedRules, When, due
 
 if TYPE_CHECKING:
     from sandbox.webhooks import Delivery
@@ -93,17 +91,10 @@ class WebhookRule(BaseModel):
     act: ChaosAct
 
 
-class WebhookChaos:
-    """The active rules with their counters; rebuilt by every reset."""
+class WebhookChaos(CountedRules[WebhookRule]):
+    """The active webhook rules, applied by the ledger to each delivery it queues."""
 
-    def __init__(self, rules: Sequence[WebhookRule] = (), seed: int = 0) -> None:
-        self.rules = list(rules)
-        self.matched = [0] * len(self.rules)
-        self.fired = [0] * len(self.rules)
-        self._rng = random.Random(f"webhooks:{seed}")
-
-    def label(self, index: int) -> str:
-        return self.rules[index].name or f"webhooks[{index}]"
+    section = "webhooks"
 
     def apply(self, delivery: Delivery, now: datetime) -> int:
         """Change `delivery` as the rules that fire say; the number of copies to send after it."""
@@ -129,20 +120,6 @@ class WebhookChaos:
                 delivery.sign_lag = max(delivery.sign_lag, act.stale_timestamp)
             copies += act.duplicate
         return 0 if delivery.state != "pending" else copies
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "rule": index,
-                "name": self.label(index),
-                "match": rule.match.model_dump(mode="json", exclude_defaults=True),
-                "when": rule.when.model_dump(mode="json", exclude_defaults=True),
-                "act": rule.act.model_dump(mode="json", exclude_defaults=True),
-                "matched": self.matched[index],
-                "fired": self.fired[index],
-            }
-            for index, rule in enumerate(self.rules)
-        ]
 
 
 def _matches(match: ChaosMatch, delivery: Delivery) -> bool:

@@ -15,18 +15,12 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from conftest import client_for, free_port, make_app, serve_in_thread
-from payviox_calls import SECRET, act, create
+from payviox_calls import SECRET, act, create, verify_signature
 from receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"
 ALL = ["succeeded", "pending_review", "declined", "refunded", "expired"]
-
-
-def verify_signature(raw_body: str, signature: str, webhook_token: str) -> bool:
-    """The docs' Python verification (webhooks/integration), unchanged."""
-    computed = hmac.new(webhook_token.encode(), raw_body.encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(computed, signature)
 
 
 @pytest.fixture

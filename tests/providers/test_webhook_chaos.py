@@ -20,7 +20,7 @@ import pytest
 from cdp_calls import create as cdp_create
 from cdp_hooks import CdpReceiver
 from conftest import client_for, make_app, serve_in_thread
-from payviox_calls import act, create
+from payviox_calls import act, create, verify_signature
 from receiver import Receiver
 
 from sandbox.providers.cubepay.accounts import merchant_id
@@ -28,19 +28,6 @@ from sandbox.providers.cubepay.accounts import merchant_id
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"
 EVENTS = ["succeeded", "refunded", "expired"]
-
-
-def verify_signature(raw_body: str, signature: str, webhook_token: str) -> bool:
-    """Payviox's documented Python check (webhooks/integration)."""
-    computed = hmac.new(webhook_token.encode(), raw_body.encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(computed, signature)
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[Receiver, str]]:
-    hooks = Receiver()
-    with serve_in_thread(hooks.app) as url:
-        yield hooks, f"{url}/hooks"
 
 
 @contextlib.asynccontextmanager
@@ -203,12 +190,6 @@ def _v1_matches(raw: bytes, headers: dict[str, str], secret: str) -> bool:
     values = ".".join(headers.get(name, "") for name in fields["h"].split(" "))
     message = f"{fields['t']}.{fields['h']}.{values}.".encode() + raw
     return hmac.compare_digest(hmac.new(secret.encode(), message, hashlib.sha256).hexdigest(), fields["v1"])
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(make_app()) as http:
-        yield http
 
 
 @pytest.mark.parametrize(
