@@ -79,4 +79,64 @@ async def test_control_api_bad_bodies(client: httpx.AsyncClient) -> None:
         assert response.status_code == 400, (path, raw)
         assert response.json()["error"] == "invalid_request"
     assert (await client.get("/_sandbox/requests?limit=x")).status_code == 400
+    assert (await client.get("/_sandbox/requests?limit=%C2%B2")).status_code == 400  # "²".isdigit() is true
+    assert (await client.get("/_sandbox/requests?limit=" + "9" * 5000)).status_code == 200
     assert (await client.get("/_sandbox/nope/sessions")).status_code == 404
+
+
+QUERIES = [
+    "pageSize=%C2%B2",  # "²": str.isdigit() is true, int() refuses it
+    "pageSize=" + "9" * 5000,  # int() refuses more than 4300 digits
+    "pageSize=-1&pageSize=1e3",
+    "pageToken=%FF%FE",
+    "pageToken=" + "A" * 8000,
+    "pageToken=bnVsbA==",  # base64 of null
+    "addresses=%FF,%00&network=%00&asset=" + "x" * 100,
+]
+GETS = [(name, path) for name, method, path in ROUTES if method == "GET"]
+
+
+@pytest.mark.parametrize(("provider", "path"), GETS)
+async def test_odd_queries_never_get_a_500(provider: str, path: str) -> None:
+    async with client_for(make_app()) as client:
+        for query in QUERIES:
+            response = await client.get(f"/{provider}{path}?{query}", headers=CREDENTIALS.get(provider, {}))
+            assert response.status_code < 500, (query[:40], response.text[:300])
+
+
+async def _live_sessions(client: httpx.AsyncClient, provider: str) -> list[tuple[str, dict[str, str]]]:
+    """Two sessions of `provider`, one just created and one paid, with the credential for each route."""
+    if provider == "cdp":
+        body = {"amount": "5.00", "asset": "usdc", "target": {"address": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"}}
+        path, action = "/cdp/platform/v2/payment-sessions", "authorize"
+    else:
+        body = {"amount": "5.00", "currency": "USD"}
+        path, action = "/cubepay/payment-sessions", "fund"
+    live = []
+    for paid in (False, True):
+        created = (await client.post(path, json=body, headers=CREDENTIALS[provider])).json()
+        session_id = created.get("paymentSessionId")
+        if paid:
+            await client.post(f"/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json={})
+        token = created.get("paymentSessionToken")
+        live.append((session_id, {"Authorization": f"Bearer {token}"} if token else CREDENTIALS[provider]))
+    return live
+
+
+@pytest.mark.parametrize("provider", ["cdp", "cubepay"])
+async def test_bad_bodies_against_live_sessions_never_get_a_500(provider: str) -> None:
+    """The fuzz above meets unknown ids; here every body reaches the validation of a real session."""
+    async with client_for(make_app()) as client:
+        live = await _live_sessions(client, provider)
+        for _, method, template in (route for route in ROUTES if route[0] == provider):
+            for session_id, token in live:
+                path = f"/{provider}" + template.replace("0" * 32, session_id)
+                for credential in {"key": CREDENTIALS[provider], "token": token}.values():
+                    for _, raw in BODIES[:-1]:  # "too large" is refused before any route: tested above
+                        headers = {**credential, "content-type": "application/json"}
+                        response = await client.request(method, path, content=raw, headers=headers)
+                        assert response.status_code < 500, (method, path, raw[:40], response.text[:300])
+                for action in PROVIDERS[provider].actions:
+                    response = await client.post(f"/_sandbox/{provider}/sessions/{session_id}/actions/{action}",
+                                                 content=BODIES[0][1])  # fmt: skip
+                    assert response.status_code < 500

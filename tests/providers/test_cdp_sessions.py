@@ -86,11 +86,48 @@ async def test_list_default_page_size_is_20(client: httpx.AsyncClient) -> None:
     assert len(page["paymentSessions"]) == 20 and "nextPageToken" in page
 
 
-@pytest.mark.parametrize("query", ["pageSize=0", "pageSize=abc", "pageSize=-1", "pageToken=garbage", "pageToken=e30="])
+BAD_QUERIES = [
+    "pageSize=0",
+    "pageSize=000",
+    "pageSize=abc",
+    "pageSize=-1",
+    "pageSize=1.5",
+    "pageSize=%C2%B2",  # "²": str.isdigit() says yes, int() refuses it
+    "pageSize=%D9%A3",  # "٣", an Arabic-Indic 3: not an ASCII integer
+    "pageToken=garbage",
+    "pageToken=e30=",  # {}
+    "pageToken=bnVsbA==",  # null
+    "pageToken=eyJsYXN0X2lkIjogWzFdfQ==",  # {"last_id": [1]}
+    "pageToken=%00",
+]
+
+
+@pytest.mark.parametrize("query", BAD_QUERIES)
 async def test_bad_list_queries_are_400(client: httpx.AsyncClient, query: str) -> None:
+    await create(client)
     response = await client.get(f"{BASE}?{query}", headers=ACME)
     assert error_of(response) == (400, "invalid_request")
     assert response.json()["errorMessage"] == "Invalid query parameters."
+
+
+async def test_page_sizes_past_the_maximum_are_clamped(client: httpx.AsyncClient) -> None:
+    for _ in range(101):
+        await create(client)
+    for size in ("101", "9" * 5000):  # int() refuses more than 4300 digits: never a 500
+        page = await client.get(f"{BASE}?pageSize={size}", headers=ACME)
+        assert page.status_code == 200 and len(page.json()["paymentSessions"]) == 100
+    assert len((await client.get(f"{BASE}?pageSize=007", headers=ACME)).json()["paymentSessions"]) == 7
+
+
+async def test_a_page_token_of_another_tenant_or_list_is_400(client: httpx.AsyncClient) -> None:
+    for _ in range(2):
+        await create(client)
+    token = (await client.get(f"{BASE}?pageSize=1", headers=ACME)).json()["nextPageToken"]
+    foreign = await client.get(f"{BASE}?pageToken={token}", headers=GLOBEX)
+    assert error_of(foreign) == (400, "invalid_request")
+    session_id = (await client.get(BASE, headers=ACME)).json()["paymentSessions"][0]["paymentSessionId"]
+    elsewhere = await client.get(f"{BASE}/{session_id}/captures?pageToken={token}", headers=ACME)
+    assert error_of(elsewhere) == (400, "invalid_request")
 
 
 async def test_cancel_from_created_echoes_the_reason(client: httpx.AsyncClient) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -21,15 +22,19 @@ from sandbox.providers.cdp.schemas import INVALID_QUERY
 T = TypeVar("T")
 DEFAULT_SIZE = 20  # components/parameters/PageSize default
 MAX_SIZE = 100  # Invented: the spec sets no maximum; larger sizes are clamped to this
+# ASCII digits only: str.isdigit() also takes "²" (which int() refuses) and "٣" (which it reads as 3).
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _size(call: Call) -> int:
     raw = call.query.get("pageSize")
     if raw is None or raw == "":
         return DEFAULT_SIZE
-    if not raw.isdigit() or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not _DIGITS.fullmatch(raw) or not digits:
         raise InvalidRequest(INVALID_QUERY)
-    return min(int(raw), MAX_SIZE)
+    # int() refuses strings of more than 4300 digits; anything past MAX_SIZE is clamped anyway.
+    return MAX_SIZE if len(digits) > len(str(MAX_SIZE)) else min(int(digits), MAX_SIZE)
 
 
 def _token(last_id: str, at: datetime) -> str:
