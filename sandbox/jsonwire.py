@@ -29,8 +29,20 @@ def _default(value: object) -> str:
 _ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"))
 
 
+# The same with keys sorted: one text for equal values, whatever order their keys came in.
+_CANONICAL = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def dumps(value: Any) -> bytes:
-    text = _ENCODER.encode(value)
+    return _unmark(_ENCODER.encode(value))
+
+
+def canonical(value: Any) -> bytes:
+    """Compact JSON with sorted keys: equal parsed values give equal bytes (idempotency replays)."""
+    return _unmark(_CANONICAL.encode(value))
+
+
+def _unmark(text: str) -> bytes:
     if _MARK in text:
         text = _MARKED.sub(r"\1", text)
     return text.encode()

@@ -224,7 +224,7 @@ async def _flow(call: Call, op: Operation | None) -> Response:
 def _replay_or_run(call: Call, op: Operation, key: str) -> Response:
     sandbox = call.sandbox
     merchant = call.owner().id
-    fingerprint = hashlib.sha256(call.request.url.path.encode() + b"\0" + call.raw).hexdigest()
+    fingerprint = _fingerprint(call, op)
     ttl = timedelta(seconds=sandbox.settings.idempotency_ttl)
     seen = sandbox.store.recall(call.provider.name, merchant, key, call.now, ttl)
     if seen is not None:
@@ -245,6 +245,16 @@ def _replay_or_run(call: Call, op: Operation, key: str) -> Response:
         remembered = Remembered(fingerprint, reply.status, bytes(response.body), dict(reply.headers), call.now)
         sandbox.store.remember(call.provider.name, merchant, key, remembered)
     return response
+
+
+def _fingerprint(call: Call, op: Operation) -> str:
+    """What "the same request" means for a replay: the same operation on the same path
+    parameters with the same JSON. Parsed, not raw: a client that re-serializes a retry (other
+    key order or spacing) still sends the same request, and an operation served under two
+    prefixes (CubePay's `/api/v1`) is one operation."""
+    params = jsonwire.canonical(dict(call.path_params))
+    body = call.raw if call.body is MALFORMED else jsonwire.canonical(call.body)
+    return hashlib.sha256(op.name.encode() + b"\0" + params + b"\0" + body).hexdigest()
 
 
 def _finish(call: Call, reply: Reply) -> Response:

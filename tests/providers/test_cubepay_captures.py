@@ -139,6 +139,15 @@ async def test_capture_request_ids_replay_the_same_capture(client: httpx.AsyncCl
     assert len((await read(client, session_id))["captures"]) == 1
 
 
+async def test_a_capture_retried_under_the_other_prefix_is_the_same_capture(client: httpx.AsyncClient) -> None:
+    session_id = await funded(client)
+    first = await capture(client, session_id, "10.00", request_id="both")
+    body = {"isFinalCapture": False, "captureAmount": "10.00", "requestId": "both"}
+    again = await client.post(f"/cubepay/payment-sessions/{session_id}/captures", json=body, headers=API_KEY)
+    assert (again.status_code, again.json()) == (202, first.json())
+    assert len((await read(client, session_id))["captures"]) == 1
+
+
 async def test_get_a_capture(client: httpx.AsyncClient) -> None:
     session_id = await funded(client)
     capture_id = (await capture(client, session_id, "10.00")).json()["captureId"]

@@ -76,6 +76,16 @@ async def test_the_same_request_id_returns_the_same_session(client: httpx.AsyncC
     assert len(sessions) == 2
 
 
+async def test_a_retry_reserialized_or_under_the_other_prefix_is_the_same_request(client: httpx.AsyncClient) -> None:
+    first = await create(client, requestId="order-7")
+    headers = {**API_KEY, "content-type": "application/json"}
+    reordered = b'{ "requestId": "order-7",\n  "currency": "USD", "amount": "50.00" }'
+    for path in ("/cubepay/payment-sessions", "/cubepay/api/v1/payment-sessions"):
+        again = await client.post(path, content=reordered, headers=headers)
+        assert (again.status_code, again.json()) == (200, first), path
+    assert len((await client.get("/_sandbox/cubepay/sessions")).json()["sessions"]) == 1
+
+
 async def test_a_request_id_reused_with_another_body_is_refused(client: httpx.AsyncClient) -> None:
     await create(client, requestId="order-42")
     response = await client.post(
