@@ -96,3 +96,13 @@ def test_go_back_leaves_the_session_unpaid(servers: tuple[str, str], page: Any) 
     page.goto(session["url"])
     leave_by(page, "link", "Go back", f"{shop}/checkout/failed?order=o-1")
     assert status(sandbox, session["paymentSessionId"]) == "created"
+
+
+def test_go_back_without_a_failure_url_returns_to_the_previous_page(servers: tuple[str, str], page: Any) -> None:
+    sandbox, shop = servers
+    created = httpx.post(f"{sandbox}{BASE}", json=session_body(), headers=ACME).json()
+    page.goto(f"{shop}/checkout/cart")
+    page.goto(created["url"])
+    leave_by(page, "button", "Go back", f"{shop}/checkout/cart")
+    assert page.locator("#outcome").inner_text() == "cart"
+    assert status(sandbox, created["paymentSessionId"]) == "created"

@@ -234,6 +234,7 @@ async def test_hosted_page_failure_goes_to_the_failure_url_or_back_to_the_page(c
     assert failed.headers["location"] == "https://merchant.example.com/failed"
     assert (await get(client, with_urls["paymentSessionId"]))["status"] == "authorization_failed"
     plain = (await create(client))["url"].removeprefix("http://sandbox.test")
+    assert 'id=back onclick="history.back()">Go back' in (await client.get(plain)).text  # no failureUrl
     back = await client.post(f"{plain}/authorize", data={"outcome": "succeeded"})
     assert back.headers["location"] == plain
     assert (await client.get("/cdp/payment-sessions/nope")).status_code == 404

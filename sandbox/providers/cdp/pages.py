@@ -4,10 +4,11 @@
 (the session's `url`). The real page runs wallet connection, option choice and signing, then
 sends the payer to `redirect.successUrl` or `redirect.failureUrl` (payments docs,
 "authorization"). The sandbox page shows amount, asset, network and target, and plays the
-payer with two buttons (authorize: succeeds / fails) and a way back. Authorizing posts to
-`/cdp/payment-sessions/{id}/authorize`, which starts the same authorization the API would and
-answers 303 to the redirect URL for that outcome, or back to the page when none was given.
-Invented: the redirect carries no query parameters (what CDP appends is not public).
+payer with two buttons (authorize: succeeds / fails) and a way back (to `failureUrl`, else to
+the previous page). Authorizing posts to `/cdp/payment-sessions/{id}/authorize`, which starts
+the same authorization the API would and answers 303 to the redirect URL for that outcome, or
+back to the page when none was given. Invented: the redirect carries no query parameters
+(what CDP appends is not public).
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ def _form(session: CdpSession) -> str:
         for outcome in RESULTS
     )
     back = (session.redirect or {}).get("failureUrl")
-    back_link = f'<a class=back id=back href="{html.escape(back)}">Go back</a>' if back else ""
+    # Invented: without a failureUrl, "Go back" returns to the page the payer came from.
+    back_link = (
+        f'<a class=back id=back href="{html.escape(back)}">Go back</a>'
+        if back
+        else '<button type=button class=back id=back onclick="history.back()">Go back</button>'
+    )
     action = f"{page_path(session.id)}/authorize"
     return f'<form method=post action="{action}"><div class=buttons>{buttons}{back_link}</div></form>'
 
