@@ -107,6 +107,20 @@ async def test_strict_mode_refusals(strict: httpx.AsyncClient) -> None:
     assert (await strict.get(BASE, headers=signed("GET", path))).status_code == 200
 
 
+async def test_strict_mode_allows_a_small_clock_skew_set_by_jwt_leeway_seconds(strict: httpx.AsyncClient) -> None:
+    path = "/cdp/platform/v2/payment-sessions"
+    now = int(time.time())
+    skewed = {
+        "expired 5 s ago": signed("GET", path, nbf=now - 125, exp=now - 5),
+        "valid in 5 s": signed("GET", path, nbf=now + 5, exp=now + 125),
+    }
+    for label, headers in skewed.items():  # within the default leeway of 30 s
+        assert (await strict.get(BASE, headers=headers)).status_code == 200, label
+    async with client_for(make_app(providers={"cdp": {**STRICT["cdp"], "jwt_leeway_seconds": 0}})) as exact:
+        for label, headers in skewed.items():
+            assert error_of(await exact.get(BASE, headers=headers)) == (401, "unauthorized"), label
+
+
 async def test_strict_mode_time_is_wall_time_not_the_sandbox_clock(strict: httpx.AsyncClient) -> None:
     await strict.post("/_sandbox/clock/advance", json={"seconds": 10 * 86400})
     assert (await strict.get(BASE, headers=signed("GET", "/cdp/platform/v2/payment-sessions"))).status_code == 200

@@ -58,6 +58,14 @@ def test_paying_in_the_desktop_dialog_resolves_with_the_funding_hash(server: str
     assert abs(box["x"] + box["width"] / 2 - DESKTOP["width"] / 2) < 1
     assert abs(box["y"] + box["height"] / 2 - DESKTOP["height"] / 2) < 1
     assert "50.00 USD" in panel.inner_text()
+    in_shadow = page.evaluate(
+        """() => {
+            const root = document.querySelector("#cubepay-sdk-root");
+            return [root.shadowRoot !== null, root.shadowRoot && root.shadowRoot.querySelector(".panel") !== null,
+                    document.querySelector("#cubepay-sdk-root .panel") === null];
+        }"""
+    )
+    assert in_shadow == [True, True, True]  # in an open Shadow DOM, out of the page's own DOM
     screenshot(page, "cubepay-modal-desktop.png")
 
     page.click("#cubepay-sdk-root button.wallet[data-wallet=metamask]")
