@@ -3,7 +3,8 @@
 `/payviox/secure/{id}` stands for `https://secure.payviox.com/{id}` (docs: "Payment page"):
 the session's items and total, the methods usable in its currency, and one button per outcome
 the sandbox can play (succeeded, declined, pending_review, failed). `/payviox/redirect/{id}`
-plays the redirect provider (Zen, PayPal, ...) that `redirect_url` sends a payer to. Both post
+plays the redirect provider (Zen, PayPal, ...) that `redirect_url` sends a payer to; for a
+crypto method it also lets the payer send too little (`incomplete`), then the rest. Both post
 to `/payviox/secure/{id}/pay`, which answers 303 back to the page, now showing the result.
 An IP mismatch answers with Payviox's documented 403 JSON; other problems with an HTML page.
 """
@@ -20,7 +21,7 @@ from sandbox import pages
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
 from sandbox.pipeline import Call, Operation, Reply
 from sandbox.providers.payviox import merchants, payer
-from sandbox.providers.payviox.lifecycle import PAY_OUTCOMES, PAYABLE
+from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCOMES
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES, Method
 from sandbox.providers.payviox.session import PayvioxSession
 
@@ -72,7 +73,13 @@ def _items(session: PayvioxSession) -> str:
     return "".join(rows)
 
 
+def _hidden_method(method_id: str) -> str:
+    return f'<input type=hidden name=method value="{html.escape(method_id)}">'
+
+
 def _methods(session: PayvioxSession, enabled: Mapping[str, Method]) -> str:
+    if session.status == INCOMPLETE and session.payment_method:  # the rest goes where the first part went
+        return _hidden_method(session.payment_method)
     usable = [m for m in enabled.values() if m.covers(set(), {session.currency.upper()}) and not m.redirect]
     if not usable:
         return "<p class=note>No payment method is enabled for this currency.</p>"
@@ -87,21 +94,49 @@ def _methods(session: PayvioxSession, enabled: Mapping[str, Method]) -> str:
     return "".join(options)
 
 
-def _buttons() -> str:
-    return "".join(
+def _button(outcome: str, label: str) -> str:
+    return (
         f'<button type=submit name=outcome value="{outcome}" class="pay {outcome}" data-outcome="{outcome}">'
-        f"{OUTCOME_LABELS[outcome]}</button>"
-        for outcome in PAY_OUTCOMES
+        f"{label}</button>"
     )
 
 
-def _page(session: PayvioxSession, *, brand: str, methods: str, note: str = "") -> str:
-    payable = session.status in PAYABLE and not (session.status == "pending" and not methods)
+def _buttons(session: PayvioxSession) -> str:
+    """A button per outcome the session's state still allows."""
+    labels = dict(OUTCOME_LABELS)
+    if session.status == INCOMPLETE:
+        labels["succeeded"] = f"Pay the remaining {money(session.amount_due, session.currency)} — succeeds"
+    return "".join(_button(o, labels[o]) for o in PAY_OUTCOMES if LIFECYCLE.can(session, f"pay_{o}"))
+
+
+def _short_form(session: PayvioxSession, action: str, methods: str) -> str:
+    """A crypto payer may send less than is due (webhooks: `incomplete`); amounts in cents, as the API's."""
+    due = session.amount_due
+    if not LIFECYCLE.can(session, "pay_incomplete") or due < 2:
+        return ""
+    field = f"<input type=number name=amount_paid min=1 max={due - 1} value={due // 2} required>"
+    return (
+        f'<form method=post action="{action}" class=short>{methods}'
+        f"<label>Amount paid, in cents (of {due} due) {field}</label>"
+        f"<div class=buttons>{_button(INCOMPLETE, 'Pay short — incomplete')}</div></form>"
+    )
+
+
+def _status_text(session: PayvioxSession) -> str:
+    if session.status == INCOMPLETE:
+        paid, due = money(session.amount_received, session.currency), money(session.amount_due, session.currency)
+        return f"Crypto payment incomplete: {paid} received, {due} still due."
+    return STATUS_TEXT.get(session.status, "")
+
+
+def _page(session: PayvioxSession, *, brand: str, methods: str, crypto: bool = False, note: str = "") -> str:
     action = f"{secure_path(session.id)}/pay"
-    form = f'<form method=post action="{action}">{methods}<div class=buttons>{_buttons()}</div></form>'
-    if not payable:
-        form = ""
-    status = STATUS_TEXT.get(session.status, "")
+    buttons = _buttons(session)
+    payable = bool(buttons) and not (session.status == "pending" and not methods)
+    form = f'<form method=post action="{action}">{methods}<div class=buttons>{buttons}</div></form>' if payable else ""
+    if crypto and methods:
+        form += _short_form(session, action, methods)
+    status = _status_text(session)
     return _TEMPLATE.substitute(
         brand=html.escape(brand),
         session_id=session.id,
@@ -109,7 +144,7 @@ def _page(session: PayvioxSession, *, brand: str, methods: str, note: str = "") 
         items=_items(session),
         total=money(session.amount, session.currency),
         status=session.status,
-        status_text=html.escape(status),
+        status_text=status,
         note=html.escape(note),
         form=form,
     )
@@ -121,7 +156,9 @@ def hosted_page(call: Call) -> Reply:
     except NotFound:
         return pages.message(404, "Session not found", "No payment session has this id.")
     enabled = merchants.enabled(call, session.merchant)
-    return Reply(200, html=_page(session, brand="Payviox", methods=_methods(session, enabled)))
+    paying = CATALOGUE.get(session.payment_method or "") if session.status == INCOMPLETE else None
+    crypto = paying is not None and paying.type == "crypto"
+    return Reply(200, html=_page(session, brand="Payviox", methods=_methods(session, enabled), crypto=crypto))
 
 
 def redirect_page(call: Call) -> Reply:
@@ -132,9 +169,16 @@ def redirect_page(call: Call) -> Reply:
         return pages.message(404, "Session not found", "No payment session has this id.")
     method = CATALOGUE.get(session.payment_method or "")
     name = PROVIDER_NAMES.get(method.provider, method.provider) if method else "Payment provider"
-    chosen = f'<input type=hidden name=method value="{method.id}">' if method else ""
+    chosen = _hidden_method(method.id) if method else ""
     note = f"This page plays {name} for {method.name if method else 'this payment'}."
-    return Reply(200, html=_page(session, brand=f"{name} (sandbox)", methods=chosen, note=note))
+    crypto = method is not None and method.type == "crypto"
+    return Reply(200, html=_page(session, brand=f"{name} (sandbox)", methods=chosen, crypto=crypto, note=note))
+
+
+def _cents(text: str | None) -> int | str | None:
+    """A form's `amount_paid`: whole cents, or the text as typed (which the payer's rules reject)."""
+    digits = (text or "").strip()
+    return int(digits) if digits.isdecimal() and len(digits) <= 15 else text
 
 
 def hosted_pay(call: Call) -> Reply:
@@ -146,6 +190,7 @@ def hosted_pay(call: Call) -> Reply:
             session,
             form.get("outcome", "succeeded"),
             method,
+            amount_paid=_cents(form.get("amount_paid")),
             payer_ip=call.client_ip,
             user_agent=call.request.headers.get("user-agent"),
             country=None,
@@ -155,7 +200,8 @@ def hosted_pay(call: Call) -> Reply:
     except NotFound:
         return pages.message(404, "Session not found", "No payment session has this id.")
     except (InvalidState, InvalidRequest) as error:
-        return pages.message(409, "Payment not possible", error.message or str(error.fields))
+        problems = " ".join(message for messages in (error.fields or {}).values() for message in messages)
+        return pages.message(409, "Payment not possible", error.message or problems)
     call.sandbox.emit(step)
     return Reply(303, headers={"Location": secure_path(session.id)})
 

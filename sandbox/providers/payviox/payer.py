@@ -14,12 +14,13 @@ from typing import Any
 from sandbox.entropy import Entropy
 from sandbox.errors import Forbidden, InvalidRequest, NotFound
 from sandbox.machine import Transition
-from sandbox.providers.payviox.lifecycle import LIFECYCLE, PAY_OUTCOMES
+from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCOMES
 from sandbox.providers.payviox.methods import Method
 from sandbox.providers.payviox.schemas import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
 from sandbox.providers.payviox.session import PayvioxSession
 
 DEFAULT_METHOD = "stripe_credit"
+OUTCOMES = (*PAY_OUTCOMES, INCOMPLETE)
 # Invented: the sandbox has no IP geolocation; a payer's country is this unless an action says otherwise.
 DEFAULT_COUNTRY = "US"
 
@@ -54,25 +55,56 @@ def pay(
     outcome: str,
     method: Method,
     *,
+    amount_paid: Any = None,
     payer_ip: str | None,
     user_agent: str | None,
     country: str | None,
     entropy: Entropy,
     now: datetime,
 ) -> Transition:
-    if outcome not in PAY_OUTCOMES:
-        raise InvalidRequest(fields={"outcome": [f"The outcome must be one of: {', '.join(PAY_OUTCOMES)}."]})
+    """One payment attempt. `amount_paid` (cents) is only for `incomplete`: a crypto payment short
+    of what is still due. Any other outcome that takes money covers all that is due."""
+    if outcome not in OUTCOMES:
+        raise InvalidRequest(fields={"outcome": [f"The outcome must be one of: {', '.join(OUTCOMES)}."]})
     check_ip(session, payer_ip)
-    step = LIFECYCLE.fire(session, f"pay_{outcome}", now, method=method.id)
+    action = f"pay_{outcome}"
+    if not LIFECYCLE.can(session, action):
+        LIFECYCLE.fire(session, action, now)  # raises the lifecycle's own "cannot ..." (409)
+    received = _received_after(session, outcome, method, amount_paid)
+    step = LIFECYCLE.fire(session, action, now, method=method.id, amount_remaining=session.amount - received)
     session.payment_method = method.id
     session.payer_ip = payer_ip or session.ip
     session.user_agent = user_agent
     session.country = country or DEFAULT_COUNTRY
-    if outcome != "failed":  # money was taken (declined: taken, then refunded by Payviox)
+    session.amount_received = received
+    if outcome not in ("failed", INCOMPLETE):  # money was taken (declined: taken, then refunded by Payviox)
         session.fees = method.fee_cents(session.amount)
+    if outcome != "failed" and session.customer_details is None:  # a top-up keeps what the first payment collected
         session.customer_details = _customer_details(entropy, session.country)
         session.payment_details = _payment_details(entropy, method, session.country)
     return step
+
+
+def _received_after(session: PayvioxSession, outcome: str, method: Method, amount_paid: Any) -> int:
+    """The cents the session holds once this attempt is made; raises if it may not be made.
+    Messages are worded like Laravel's, as the API's own validation is (validation.py)."""
+    if session.status == INCOMPLETE and method.id != session.payment_method:
+        # Invented: the rest of an underpaid crypto payment goes to the same provider.
+        raise InvalidRequest(fields={"payment_method": [f"The rest must be paid with {session.payment_method}."]})
+    if outcome != INCOMPLETE:
+        if amount_paid is not None:
+            raise InvalidRequest(fields={"amount_paid": ["The amount paid field is only allowed with incomplete."]})
+        return 0 if outcome == "failed" else session.amount
+    if method.type != "crypto":  # webhooks/integration: `incomplete` is a "Crypto payment underpaid"
+        raise InvalidRequest(fields={"outcome": ["The incomplete outcome needs a crypto payment method."]})
+    if amount_paid is None:
+        raise InvalidRequest(fields={"amount_paid": ["The amount paid field is required with incomplete."]})
+    if isinstance(amount_paid, bool) or not isinstance(amount_paid, int):
+        raise InvalidRequest(fields={"amount_paid": ["The amount paid field must be an integer."]})
+    if not 1 <= amount_paid < session.amount_due:
+        message = f"The amount paid field must be between 1 and {session.amount_due - 1}."
+        raise InvalidRequest(fields={"amount_paid": [message]})
+    return session.amount_received + amount_paid
 
 
 def initiate(session: PayvioxSession, method: Method, now: datetime) -> Transition:

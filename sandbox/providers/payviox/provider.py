@@ -248,7 +248,8 @@ def _action_body(call: Call) -> dict[str, Any]:
 
 
 def action_pay(call: Call) -> Reply:
-    """Body: outcome (succeeded|declined|pending_review|failed), payment_method, ip, user_agent, country.
+    """Body: outcome (succeeded|declined|pending_review|failed|incomplete), amount_paid (cents, with
+    incomplete: a crypto payment short of what is due), payment_method, ip, user_agent, country.
     Without `ip` the payer is taken to be where the session expects them."""
     session = payer.find(call.sandbox.store, call.path_params["session_id"])
     body = _action_body(call)
@@ -256,6 +257,7 @@ def action_pay(call: Call) -> Reply:
         session,
         str(body.get("outcome", "succeeded")),
         payer.method_for(session, body.get("payment_method"), merchants.enabled(call, session.merchant)),
+        amount_paid=body.get("amount_paid"),
         payer_ip=body.get("ip") if isinstance(body.get("ip"), str) else None,
         user_agent=body.get("user_agent") if isinstance(body.get("user_agent"), str) else None,
         country=body.get("country") if isinstance(body.get("country"), str) else None,
@@ -289,6 +291,8 @@ def describe(record: Any) -> dict[str, Any]:
         "required_ip": session.ip,
         "key_kind": session.key_kind,
         "requested_method": session.requested_method,
+        "amount_received": session.amount_received,
+        "amount_remaining": session.amount_due,
         "allowed_actions": LIFECYCLE.allowed(session.status),
         "hosted_page": pages.secure_path(session.id),
         "unpaid": session.status == OPEN,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.providers.payviox.lifecycle import OPEN
+from sandbox.providers.payviox.lifecycle import INCOMPLETE, OPEN
 from sandbox.providers.payviox.session import PayvioxSession
 
 # Error bodies (create-session "Error Responses"; get-payment-details).
@@ -34,11 +34,17 @@ def rate_limited(scope: str, retry_after: int) -> dict[str, Any]:
     return {"error": "rate_limit_exceeded", "message": RATE_LIMITED_MESSAGE, "type": scope, "retry_after": retry_after}
 
 
+def api_status(status: str) -> str | None:
+    """The `status` GET /payment documents: `null` before any attempt; an underpaid crypto payment
+    is `pending` (the documented statuses have no "incomplete"; it waits for the rest)."""
+    return {OPEN: None, INCOMPLETE: "pending"}.get(status, status)
+
+
 def payment_details(session: PayvioxSession) -> dict[str, Any]:
     """GET /payment/{session_id}: GetPaymentDetailsResponse."""
     return {
         "session_id": session.id,
-        "status": None if session.status == OPEN else session.status,
+        "status": api_status(session.status),
         "amount": session.amount,
         "fees": session.fees,
         "net_amount": session.net_amount,

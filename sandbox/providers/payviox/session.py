@@ -30,6 +30,7 @@ class PayvioxSession:
     status: str = OPEN
     payment_method: str | None = None
     fees: int | None = None
+    amount_received: int = 0  # cents the payer has paid so far; short of `amount` while incomplete
     customer_details: dict[str, Any] | None = None
     payment_details: dict[str, Any] | None = None
     payer_ip: str | None = None
@@ -45,6 +46,11 @@ class PayvioxSession:
     @property
     def net_amount(self) -> int | None:
         return None if self.fees is None else self.amount - self.fees
+
+    @property
+    def amount_due(self) -> int:
+        """Cents still to pay: the `incomplete` webhook's `amount_remaining`."""
+        return self.amount - self.amount_received
 
     @property
     def paid(self) -> bool:

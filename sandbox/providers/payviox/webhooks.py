@@ -3,7 +3,9 @@
 All from webhooks/integration and llms-full.txt ("Payment Webhooks"): one POST per event, the
 event is the payload's `type`; header `Signature` = lowercase hex HMAC-SHA256 of the raw body,
 keyed with the webhook token; success is HTTP 200 within 30 s; 4 attempts: immediately, then
-30 s, 5 min and 30 min later; only `succeeded` is subscribed by default.
+30 s, 5 min and 30 min later; only `succeeded` is subscribed by default, so `incomplete`
+(a crypto underpayment, "opt-in event; includes `amount_remaining` in cents") is sent only to
+an endpoint that chose it.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ EVENT_OF = {
     "review_decline": "declined",
     "refund": "refunded",
     "expire": "expired",
+    "pay_incomplete": "incomplete",
 }
+# Every `type` this provider can send.
+EVENT_TYPES = frozenset(EVENT_OF.values())
 
 
 def payload(session: PayvioxSession, event_type: str) -> dict[str, Any]:
-    """The documented payload; `metadata` is the session's, merged with `integration_session_id`."""
+    """The documented payload; `metadata` is the session's, merged with `integration_session_id`.
+    `amount` is always the session's full amount, also on `incomplete`."""
     body: dict[str, Any] = {
         "amount": session.amount,
         "currency": session.currency,
@@ -54,7 +60,10 @@ def events(step: Transition, record: Any) -> list[Event]:
     event_type = EVENT_OF.get(step.action)
     if event_type is None or record is None:
         return []
-    return [Event(event_type, payload(record, event_type))]
+    body = payload(record, event_type)
+    if event_type == "incomplete":  # the cents still due after this payment, as the transition saw them
+        body["amount_remaining"] = step.detail["amount_remaining"]
+    return [Event(event_type, body)]
 
 
 def sign(body: bytes, secret: str, now: datetime) -> dict[str, str]:
