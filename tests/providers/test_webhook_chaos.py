@@ -195,6 +195,8 @@ def _v1_matches(raw: bytes, headers: dict[str, str], secret: str) -> bool:
 @pytest.mark.parametrize(
     ("rule", "problem"),
     [
+        ("{match: {provider: payviox, event: succeded}, act: {drop: true}}",
+         "webhooks.0.match.event: payviox sends no event 'succeded'"),
         ("{match: {provider: cdp, event: acceptance.payment_session.create}, act: {drop: true}}",
          "webhooks.0.match.event: cdp sends no event 'acceptance.payment_session.create'"),
         ("{match: {provider: payviox}, act: {stale_timestamp: 60}}",

@@ -88,4 +88,5 @@ POLICY = Policy(
     accepts=lambda status: status == 200,
     timeout=30.0,
     default_events=frozenset({"succeeded"}),
+    event_types=EVENT_TYPES,
 )
