@@ -29,6 +29,10 @@ class Dispatcher:
     def __init__(self) -> None:
         self.wake = asyncio.Event()
         self.client: httpx.AsyncClient | None = None
+        # One round at a time: the live server's loop and a `POST /_sandbox/webhooks/flush` would
+        # otherwise both pick the same due delivery and send it twice. A flush that comes while
+        # the loop is sending waits for that round, so what it returns has been attempted.
+        self._round = asyncio.Lock()
 
     def nudge(self) -> None:
         self.wake.set()
@@ -36,12 +40,13 @@ class Dispatcher:
     async def deliver_due(self, sandbox: Sandbox) -> list[Delivery]:
         """Attempt everything due now, then whatever that unblocks, until nothing is due."""
         done: list[Delivery] = []
-        for _ in range(MAX_ROUNDS):
-            due = sandbox.webhooks.due(sandbox.clock.now())
-            if not due:
-                break
-            await asyncio.gather(*(self._attempt(sandbox, delivery) for delivery in due))
-            done.extend(due)
+        async with self._round:
+            for _ in range(MAX_ROUNDS):
+                due = sandbox.webhooks.due(sandbox.clock.now())
+                if not due:
+                    break
+                await asyncio.gather(*(self._attempt(sandbox, delivery) for delivery in due))
+                done.extend(due)
         return done
 
     async def _attempt(self, sandbox: Sandbox, delivery: Delivery) -> None:

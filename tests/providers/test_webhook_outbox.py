@@ -8,10 +8,11 @@ import dataclasses
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from cdp_calls import ACME, session_body
 from conftest import client_for, make_app, serve_in_thread
-from payviox_calls import act, create
+from payviox_calls import SECRET, act, create, order
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -59,3 +60,24 @@ async def test_an_attempt_longer_than_the_timeout_fails_and_is_retried(
     [attempt] = delivery["attempts"]
     assert attempt["status"] is None and attempt["error"].startswith("ReadTimeout")
     assert delivery["state"] == "pending" and delivery["next_attempt_at"] == "2026-01-01T00:00:30.000Z"
+
+
+def test_a_flush_during_the_live_loops_send_does_not_send_twice() -> None:
+    """The live server's loop is sending (to a slow receiver) when a flush comes: one delivery."""
+    received: list[bytes] = []
+
+    async def hook(request: Request) -> Response:
+        received.append(await request.body())
+        await asyncio.sleep(0.5)
+        return Response(b"ok")
+
+    receiver = Starlette(routes=[Route("/hooks", hook, methods=["POST"])])
+    with serve_in_thread(receiver) as hooks, serve_in_thread(make_app(manual=False)) as sandbox:
+        body = {"url": f"{hooks}/hooks", "secret": "whtoken_x", "events": None}
+        httpx.put(f"{sandbox}/_sandbox/webhooks/endpoints/payviox/acme", json=body)
+        made = httpx.post(f"{sandbox}/payviox/session", json=order(), headers=SECRET)
+        httpx.post(f"{sandbox}/_sandbox/payviox/sessions/{made.json()['session_id']}/actions/pay", json={})
+        flushed = httpx.post(f"{sandbox}/_sandbox/webhooks/flush", timeout=10)
+        [delivery] = httpx.get(f"{sandbox}/_sandbox/webhooks").json()["deliveries"]
+    assert flushed.status_code == 200
+    assert len(received) == 1 and len(delivery["attempts"]) == 1
