@@ -51,6 +51,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
 
 
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """Keep the test's own outcome, so strict teardown can leave a skipped test alone."""
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
+
+
 @dataclass
 class SandboxServer:
     """Where the sandbox is, and whether this test process owns it (and may reset it)."""
@@ -58,6 +70,7 @@ class SandboxServer:
     base_url: str
     owned: bool
     http: httpx.Client
+    in_process: bool = False  # no socket: only `http` reaches it, not clients that open their own
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +90,7 @@ def sandbox_server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
             # like httpx.Client (the live mode), and unlike TestClient's default: redirects are not followed
             test_client = TestClient(app, base_url="http://sandbox.test", follow_redirects=False)
             in_process = cast(httpx.Client, stack.enter_context(test_client))
-            yield SandboxServer("http://sandbox.test", owned=True, http=in_process)
+            yield SandboxServer("http://sandbox.test", owned=True, http=in_process, in_process=True)
             return
         from sandbox.threaded import serve_in_thread
 
@@ -99,6 +112,11 @@ class SandboxHandle:
     @property
     def base_url(self) -> str:
         return self.server.base_url
+
+    @property
+    def in_process(self) -> bool:
+        """True in in-process mode: a client with its own sockets (cdp-sdk's aiohttp) cannot reach it."""
+        return self.server.in_process
 
     def providers(self) -> dict[str, Any]:
         if self._providers is None:
@@ -203,7 +221,9 @@ def sandbox(request: pytest.FixtureRequest, sandbox_server: SandboxServer) -> It
             loaded = {**base, "seed": seed}
         handle.load_scenario(loaded)
     yield handle
-    if options.get("strict", True) and (scenario is not None):
+    report = request.node.stash.get(CALL_REPORT, None)
+    ran = report is not None and not report.skipped  # a test skipped before or in its body had no chance to fire
+    if options.get("strict", True) and (scenario is not None) and ran:
         unfired = handle.unfired_rules()
         if unfired:
             pytest.fail("scenario rules with `times:` that never fired:\n  " + "\n  ".join(unfired), pytrace=False)

@@ -104,6 +104,34 @@ def test_not_strict(sandbox):
     result.stdout.fnmatch_lines(["*never fired*", "*third-create-fails*"])
 
 
+def test_strict_teardown_leaves_a_skipped_test_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+import pytest
+
+SCENARIO = {"faults": [{"name": "never-reached", "match": {"provider": "cdp"}, "when": {"times": 1},
+                        "act": {"error": "unavailable"}}]}
+
+@pytest.fixture
+def client_with_its_own_socket(sandbox):
+    pytest.skip("no socket here")
+
+@pytest.mark.sandbox(scenario=SCENARIO)
+def test_skipped_by_a_fixture(sandbox, client_with_its_own_socket):
+    pass
+
+@pytest.mark.sandbox(scenario=SCENARIO)
+def test_skipped_in_its_body(sandbox):
+    pytest.skip("not today")
+
+@pytest.mark.sandbox(scenario=SCENARIO)
+def test_runs_and_never_fires(sandbox):
+    pass
+''')
+    result = pytester.runpytest("--sandbox-mode=inprocess", "-p", "no:randomly")
+    result.assert_outcomes(passed=1, skipped=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_runs_and_never_fires*", "*never-reached*"])
+
+
 def test_clock_control_and_freezegun_in_process(pytester: pytest.Pytester) -> None:
     pytester.makepyfile('''
 from freezegun import freeze_time
