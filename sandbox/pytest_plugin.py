@@ -12,7 +12,8 @@ Registered through the `pytest11` entry point; importing it starts nothing.
   from the credentials.
 - `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a file path, a
   YAML string or a dict) before the test; with `strict`, a fault or webhook rule declared with `times:`
-  that never fired fails the test, naming the rule.
+  that never fired fails the test, naming the rule. On a server this process owns, the
+  server's own scenario is put back after the test; an external server keeps the loaded one.
 
 freezegun: in in-process mode with a running sandbox clock (the default), the sandbox reads
 time through `datetime.now`, which freezegun patches, so the sandbox clock follows frozen and
@@ -71,6 +72,7 @@ class SandboxServer:
     owned: bool
     http: httpx.Client
     in_process: bool = False  # no socket: only `http` reaches it, not clients that open their own
+    base_scenario: dict[str, Any] | None = None  # what a marked test's scenario replaced (owned servers)
 
 
 @pytest.fixture(scope="session")
@@ -219,14 +221,22 @@ def sandbox(request: pytest.FixtureRequest, sandbox_server: SandboxServer) -> It
         if seed is not None:
             base = loaded if isinstance(loaded, dict) else _as_dict(loaded)
             loaded = {**base, "seed": seed}
+        if sandbox_server.owned and sandbox_server.base_scenario is None:
+            active = handle._ok(handle.http.get("/_sandbox/scenario"))
+            sandbox_server.base_scenario = {**active["scenario"], "seed": active["seed"]}
         handle.load_scenario(loaded)
     yield handle
-    report = request.node.stash.get(CALL_REPORT, None)
-    ran = report is not None and not report.skipped  # a test skipped before or in its body had no chance to fire
-    if options.get("strict", True) and (scenario is not None) and ran:
-        unfired = handle.unfired_rules()
-        if unfired:
-            pytest.fail("scenario rules with `times:` that never fired:\n  " + "\n  ".join(unfired), pytrace=False)
+    try:
+        report = request.node.stash.get(CALL_REPORT, None)
+        ran = report is not None and not report.skipped  # a test skipped before or in its body had no chance to fire
+        if options.get("strict", True) and (scenario is not None) and ran:
+            unfired = handle.unfired_rules()
+            if unfired:
+                pytest.fail("scenario rules with `times:` that never fired:\n  " + "\n  ".join(unfired), pytrace=False)
+    finally:
+        if sandbox_server.owned and (scenario is not None or seed is not None) and sandbox_server.base_scenario:
+            # A reset keeps the loaded scenario: put the server's own back, so the next test starts clean.
+            handle.load_scenario(sandbox_server.base_scenario, source="<the server's scenario>")
 
 
 def _scenario_text(scenario: str | Path | dict[str, Any]) -> tuple[str, str]:

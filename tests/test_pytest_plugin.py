@@ -79,6 +79,30 @@ def test_seed(sandbox):
     pytester.runpytest(mode).assert_outcomes(passed=2)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_marked_tests_scenario_does_not_outlive_it(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makepyfile(
+        """
+import pytest
+
+DOWN = {"name": "down", "seed": 5,
+        "faults": [{"match": {"provider": "payviox"}, "act": {"error": "unavailable"}}]}
+
+@pytest.mark.sandbox(scenario=DOWN)
+def test_a_down(sandbox):
+    secret = {"Authorization": "Bearer " + sandbox.credentials("payviox")["secret_key"]}
+    assert sandbox.http.get(sandbox.url("payviox") + "/payments/methods", headers=secret).status_code == 503
+"""
+        + PAY_FLOW.replace("def test_pay", "def test_b_after")
+        + """
+def test_c_scenario_is_the_servers_again(sandbox):
+    active = sandbox.http.get("/_sandbox/scenario").json()
+    assert active["faults"] == [] and active["seed"] != 5
+"""
+    )
+    pytester.runpytest(mode, "-p", "no:randomly").assert_outcomes(passed=3)
+
+
 def test_strict_teardown_names_a_times_rule_that_never_fired(pytester: pytest.Pytester) -> None:
     pytester.makepyfile('''
 import pytest
