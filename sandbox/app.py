@@ -28,13 +28,14 @@ from sandbox import control, fixtures, pipeline
 from sandbox.clock import Clock
 from sandbox.dispatcher import Dispatcher
 from sandbox.entropy import Entropy
+from sandbox.errors import PayloadTooLarge
 from sandbox.faults import Faults
 from sandbox.journal import Journal
 from sandbox.machine import Transition
 from sandbox.pipeline import Provider
 from sandbox.providers import PROVIDERS
 from sandbox.ratelimit import RateLimiter
-from sandbox.scenarios import Scenario, scenario_model
+from sandbox.scenarios import Scenario, ScenarioError, scenario_model
 from sandbox.store import Store
 from sandbox.webhook_chaos import WebhookChaos
 from sandbox.webhooks import Webhooks, WebhookSource
@@ -79,8 +80,11 @@ class Sandbox:
         self.reset()
 
     def reset(self) -> None:
-        clock = self.settings.scenario.clock
-        self.clock = Clock(clock.start, manual=clock.manual)
+        scenario = self.settings.scenario
+        try:
+            self.clock = Clock(scenario.clock.start, manual=scenario.clock.manual)
+        except ValueError as error:  # a start past the clock's last instant
+            raise ScenarioError([f"{scenario.where(['clock', 'start'])}: clock.start: {error}"]) from None
         self.entropy = Entropy(self.settings.effective_seed())
         self.store = Store()
         self.limiter = RateLimiter()
@@ -162,10 +166,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
         # The browser SDKs (Payviox with a pk_ key, CubePay's modal) call the API cross-origin.
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])],
-        exception_handlers={404: _not_found},
+        exception_handlers={404: _not_found, PayloadTooLarge: _too_large},
     )
     app.state.sandbox = sandbox
     return app
+
+
+async def _too_large(request: Request, exc: Exception) -> JSONResponse:
+    """A control-plane body over the limit (provider routes answer in their own envelope first)."""
+    message = exc.message if isinstance(exc, PayloadTooLarge) else str(exc)
+    return JSONResponse({"error": "payload_too_large", "message": message}, 413)
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:

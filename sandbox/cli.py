@@ -43,18 +43,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _serve(args)
 
 
+# A scenario that cannot be loaded: ScenarioError (a ValueError) with its FILE:LINE problems, a
+# file that cannot be read, or what the YAML parser raises beyond its own errors (an integer too
+# long to convert is a ValueError, nesting past the recursion limit a RecursionError).
+UNLOADABLE = (ValueError, RecursionError, OSError)
+
+
+def problem(path: str, error: Exception) -> str:
+    from sandbox.scenarios import ScenarioError
+
+    if isinstance(error, ScenarioError | OSError):
+        return str(error)  # already names the file
+    if isinstance(error, RecursionError):
+        return f"{path}:1: the scenario is nested too deeply"
+    return f"{path}:1: {error}"
+
+
 def _check(files: list[str]) -> int:
     """Validate each file and build its fixtures (a fixture that cannot be built is an error too)."""
     from sandbox.app import Sandbox, ScenarioModel, Settings
-    from sandbox.scenarios import ScenarioError, load_file
+    from sandbox.scenarios import load_file
 
     failed = 0
     for path in files:
         try:
             Sandbox(Settings(scenario=load_file(ScenarioModel, path)))
-        except (ScenarioError, OSError) as error:
+        except UNLOADABLE as error:
             failed += 1
-            print(error, file=sys.stderr)
+            print(problem(path, error), file=sys.stderr)
         else:
             print(f"{path}: ok")
     return 1 if failed else 0
@@ -66,14 +82,14 @@ def _run(path: str, url: str | None) -> int:
 
     from sandbox.app import ScenarioModel
     from sandbox.runner import run
-    from sandbox.scenarios import ScenarioError, load_text
+    from sandbox.scenarios import load_text
 
     try:
         text = Path(path).read_text()
         scenario = load_text(ScenarioModel, text, path)
         return asyncio.run(run(scenario, text, path, url))
-    except (ScenarioError, OSError) as error:
-        print(error, file=sys.stderr)
+    except UNLOADABLE as error:
+        print(problem(path, error), file=sys.stderr)
         return 1
 
 
@@ -97,14 +113,14 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sandbox.app import ScenarioModel, Settings, create_app
-    from sandbox.scenarios import ScenarioError, load_file
+    from sandbox.scenarios import load_file
 
     try:
         scenario = load_file(ScenarioModel, args.scenario) if args.scenario else ScenarioModel()
         settings = Settings(scenario=scenario, seed=args.seed)
         app = create_app(settings)  # builds the scenario's fixtures, which may fail
-    except (ScenarioError, OSError) as error:
-        print(f"sandbox: {error}", file=sys.stderr)
+    except UNLOADABLE as error:
+        print(f"sandbox: {problem(args.scenario or '<default>', error)}", file=sys.stderr)
         return 2
     print(banner(args.host, args.port, settings.effective_seed(), scenario.name), flush=True)
     _tune_gc()

@@ -10,8 +10,15 @@ asks `Clock.wall()` for it explicitly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+# Invented bounds, so date arithmetic can never overflow Python's datetime (year 9999): the clock
+# never passes LATEST, and no setting or step names a duration longer than MAX_SECONDS. Deadlines
+# are the clock plus at most MAX_SECONDS, which still ends centuries before year 9999.
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+MAX_SECONDS = 100 * 365 * 86400  # a hundred years
 
 
 def _system_now() -> datetime:
@@ -38,6 +45,9 @@ class Clock:
         self.manual = manual
         current = wall()  # read once: a second read would leave a microsecond offset behind
         begin = start if start is not None else current
+        if begin.tzinfo is None:  # as parse_instant: a naive instant (a scenario's `start: 2026-01-01`) is UTC
+            begin = begin.replace(tzinfo=UTC)
+        _check_bound(begin)
         self._instant = begin
         self._offset = begin - current
 
@@ -51,8 +61,8 @@ class Clock:
         return self._wall()
 
     def advance(self, seconds: float) -> datetime:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not math.isfinite(seconds) or seconds < 0 or seconds > MAX_SECONDS:
+            raise ValueError(f"the clock moves forward by 0 to {MAX_SECONDS} seconds at a time")
         return self.set(self.now() + timedelta(seconds=seconds))
 
     def set(self, instant: datetime) -> datetime:
@@ -60,12 +70,18 @@ class Clock:
             instant = instant.replace(tzinfo=UTC)
         if instant < self.now():
             raise ValueError("the clock only moves forward")
+        _check_bound(instant)
         self._instant = instant
         self._offset = instant - self._wall()
         return self.now()
 
     def describe(self) -> dict[str, object]:
         return {"now": iso(self.now()), "manual": self.manual}
+
+
+def _check_bound(instant: datetime) -> None:
+    if instant > LATEST:
+        raise ValueError(f"the sandbox clock stops at {iso(LATEST)}")
 
 
 def iso(instant: datetime) -> str:

@@ -36,7 +36,7 @@ def _sandbox(request: Request) -> Sandbox:
 
 
 async def _body(request: Request) -> dict[str, Any] | None:
-    raw = await request.body()
+    raw = await pipeline.read_body(request, _sandbox(request).settings.body_limit)  # over it: 413 (app.py)
     if not raw.strip():
         return {}
     try:
@@ -70,7 +70,10 @@ async def clock_advance(request: Request) -> Response:
     if amount is None or amount < 0 or not amount.is_finite():
         return _error(400, "invalid_request", 'body must be {"seconds": N} with N >= 0')
     sandbox = _sandbox(request)
-    sandbox.clock.advance(float(amount))
+    try:
+        sandbox.clock.advance(float(amount))
+    except ValueError as error:  # longer than the clock moves at once, or past its last instant
+        return _error(400, "invalid_request", f"cannot advance the clock by {amount} seconds: {error}")
     return await _clock_moved(sandbox)
 
 
@@ -117,7 +120,7 @@ async def providers(request: Request) -> Response:
     whose credentials name the merchant `tenant`, or, where a credential cannot name its merchant
     freely (a merchant that is a digest of its key), the one its `test_merchant(tenant)` returns."""
     tenant = request.query_params.get("tenant", "sandbox")
-    if not tenant.replace("_", "").isalnum() or len(tenant) > 64:
+    if not (tenant.isascii() and tenant.replace("_", "").isalnum()) or len(tenant) > 64:  # keys take ASCII only
         return _error(400, "invalid_request", "tenant must be 1-64 letters, digits or underscores")
     listed = []
     for provider in _sandbox(request).providers.values():

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import jsonwire
+from sandbox import jsonwire, pipeline
 from sandbox.webhooks import Endpoint, WebhookSource
 
 if TYPE_CHECKING:
@@ -41,9 +41,14 @@ def _sandbox(request: Request) -> Sandbox:
     return request.app.state.sandbox  # type: ignore[no-any-return]
 
 
+async def _read(request: Request) -> bytes:
+    """The body, at most the sandbox's body limit (over it: PayloadTooLarge, a 413 from app.py)."""
+    return await pipeline.read_body(request, _sandbox(request).settings.body_limit)
+
+
 async def _object(request: Request) -> dict[str, Any] | None:
     try:
-        value = jsonwire.loads(await request.body() or b"{}")
+        value = jsonwire.loads(await _read(request) or b"{}")
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
@@ -120,7 +125,7 @@ async def receive(request: Request) -> Response:
     """Accept a delivery; verify it if the inbox was told what to expect, or is a merchant's default."""
     sandbox = _sandbox(request)
     name = request.path_params["name"]
-    raw = await request.body()
+    raw = await _read(request)
     expected = sandbox.webhooks.expectation(name, sandbox.providers)
     verified = None
     if expected is not None:

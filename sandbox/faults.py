@@ -22,11 +22,11 @@ import asyncio
 import fnmatch
 import random
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -42,12 +42,16 @@ R = TypeVar("R", bound=BaseModel)
 
 
 def error_classes() -> dict[str, type[SandboxError]]:
-    """Domain code -> error class, for every SandboxError subclass imported so far."""
+    """Domain code -> error class, for every SandboxError subclass imported so far that a rule
+    can build from `message`, `reason`, `fields`, `retry_after` and `scope` alone. A class with
+    its own constructor needs more (CDP's x402 402 needs the session's challenge), so it is left
+    out, and naming it is a load-time error rather than a crash when the rule fires."""
     found: dict[str, type[SandboxError]] = {SandboxError.code: SandboxError}
     pending = [SandboxError]
     while pending:
         for sub in pending.pop().__subclasses__():
-            found.setdefault(sub.code, sub)
+            if sub.__init__ is SandboxError.__init__:
+                found.setdefault(sub.code, sub)
             pending.append(sub)
     return found
 
@@ -72,6 +76,12 @@ class When(BaseModel):
     every: int | None = Field(None, ge=1, description="every kth matching call")
     probability: float | None = Field(None, ge=0, le=1, description="chance per matching call (seeded)")
     after: datetime | None = Field(None, description="only once the sandbox clock is at or past this instant")
+
+    @field_validator("after")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A naive instant is UTC, as everywhere in the sandbox (clock.parse_instant)."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class RawReply(BaseModel):

@@ -46,7 +46,12 @@ def build(sandbox: Sandbox) -> dict[str, Any]:
     scenario = sandbox.scenario
     lead = sum(then.advance or 0 for fixture in scenario.fixtures for then in fixture.then)
     if lead:
-        sandbox.clock = Clock(sandbox.clock.now() - timedelta(seconds=lead), manual=sandbox.clock.manual)
+        try:
+            start = sandbox.clock.now() - timedelta(seconds=lead)
+        except OverflowError:  # advances that add up to more time than a datetime holds
+            problem = f"{scenario.where(['fixtures'])}: fixtures: their advances add up to too long"
+            raise ScenarioError([problem]) from None
+        sandbox.clock = Clock(start, manual=sandbox.clock.manual)
     variables: dict[str, Any] = {}
     for index, fixture in enumerate(scenario.fixtures):
         try:

@@ -105,4 +105,4 @@ class Journal:
 
     def list(self, provider: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         chosen = [entry for entry in self._entries if provider is None or entry.provider == provider]
-        return [entry.public() for entry in chosen[-limit:]]
+        return [entry.public() for entry in chosen[-limit:]] if limit > 0 else []  # chosen[-0:] is all of it

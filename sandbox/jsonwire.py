@@ -60,12 +60,15 @@ def loads(raw: bytes) -> Any:
     raise it (py_ecc, pulled in by cdp-sdk, sets 100000), and then the C parser overflows the
     stack on a deeply nested body instead of raising RecursionError.
     """
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
-        _check_depth(raw)
+    check_depth(raw)
     return json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
-def _check_depth(raw: bytes) -> None:
+def check_depth(raw: bytes) -> None:
+    """Raise ValueError if brackets nest deeper than MAX_DEPTH. Also guards YAML flow
+    collections (PUT /_sandbox/scenario), whose parser recurses per level too."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return
     depth = 0
     for token in _TOKENS.finditer(raw):
         bracket = token.group()

@@ -81,8 +81,13 @@ class Player:
             prefix = "    "
         try:
             if step.advance is not None:
-                moved = (await self.client.post("/_sandbox/clock/advance", json={"seconds": step.advance})).json()
-                self.say.line(f"{prefix} clock +{step.advance:g}s -> {moved.get('now')}")
+                moved = await self.client.post("/_sandbox/clock/advance", json={"seconds": step.advance})
+                if moved.status_code != 200:  # e.g. past the clock's last instant
+                    refusal = _parse(moved)
+                    reason = refusal.get("message", refusal) if isinstance(refusal, dict) else refusal
+                    self._fail(f"{prefix} clock +{step.advance:g}s refused ({moved.status_code}): {reason}")
+                    return
+                self.say.line(f"{prefix} clock +{step.advance:g}s -> {moved.json().get('now')}")
                 await self._consequences()
                 return
             method, path, headers, body, query = self._request(step)
@@ -134,7 +139,7 @@ class Player:
         self._fired = [rule["fired"] for rule in rules]
         events = await self._list("/_sandbox/events", "events")
         for event in events[self._events :]:
-            change = f"{event['from']} -> {event['to']} ({event['action']})"
+            change = f"{event['from'] or '(new)'} -> {event['to']} ({event['action']})"
             self.say.line(f"     * {event['provider']} {event['session_id']}: {change}", "34")
         self._events = len(events)
         deliveries = await self._list("/_sandbox/webhooks", "deliveries")

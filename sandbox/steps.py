@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sandbox.clock import MAX_SECONDS
+
 VARIABLE = re.compile(r"\$\{([A-Za-z_][\w-]*)((?:\.[\w-]+)*)\}")
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 _NAME = r"^[A-Za-z_][\w-]*$"
@@ -74,7 +76,7 @@ class Step(BaseModel):
     note: str | None = Field(None, description="narration printed in the timeline")
     call: CallSpec | None = None
     action: ActionSpec | None = None
-    advance: float | None = Field(None, ge=0, description="move the sandbox clock forward by seconds")
+    advance: float | None = Field(None, ge=0, le=MAX_SECONDS, description="move the sandbox clock forward by seconds")
     expect: Expect | None = None
 
     @model_validator(mode="after")
@@ -96,7 +98,7 @@ class FixtureStep(BaseModel):
     session: str | None = Field(None, description="default: the session the fixture's `create` made")
     body: dict[str, Any] = {}
     call: CallSpec | None = None
-    advance: float | None = Field(None, ge=0)
+    advance: float | None = Field(None, ge=0, le=MAX_SECONDS)
 
     @model_validator(mode="after")
     def _one_kind(self) -> FixtureStep:

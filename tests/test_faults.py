@@ -9,7 +9,9 @@ import jwt
 import pytest
 from conftest import client_for, make_app, serve_in_thread
 
-from sandbox.faults import DroppedConnection
+from sandbox.app import ScenarioModel
+from sandbox.faults import DroppedConnection, error_classes
+from sandbox.scenarios import ScenarioError, load_text
 
 pytestmark = pytest.mark.anyio
 
@@ -248,3 +250,58 @@ async def test_latency_rules_add_their_delay_and_let_a_later_rule_answer() -> No
         shown = (await client.get("/_sandbox/scenario")).json()["faults"]
     assert entry["notes"][:2] == ["fault slow fired before commit", "fault down fired before commit"]
     assert [rule["fired"] for rule in shown] == [1, 1]
+
+
+async def test_method_must_match() -> None:
+    rule = {"match": {"provider": "payviox", "method": "get"}, "act": {"error": "unavailable"}}
+    async with app_with(rule) as client:
+        assert (await create(client)).status_code == 201  # a POST
+        assert (await client.get("/payviox/balance", headers=SECRET)).status_code == 503
+
+
+async def test_an_instant_without_a_zone_is_utc() -> None:
+    rule = {**fault({"error": "unavailable"}), "when": {"after": "2026-01-01T01:00:00"}}
+    async with app_with(rule) as client:
+        assert await statuses(client, 1) == [201]
+        await client.post("/_sandbox/clock/advance", json={"seconds": 3600})
+        assert await statuses(client, 1) == [503]
+
+
+# every domain code, every provider -------------------------------------------------------------
+
+CUBEPAY = {"Authorization": "Bearer cubepay_test_faults"}
+# One authenticated call per provider, and how to recognise its error envelope.
+CALLS: dict[str, tuple[str, str, dict[str, str], Any]] = {
+    "payviox": ("GET", "/payviox/balance", SECRET, None),
+    "cdp": ("POST", "/cdp/platform/v2/payment-sessions", CDP, CDP_BODY),
+    "cubepay": ("POST", "/cubepay/payment-sessions", CUBEPAY, {"amount": "1.00", "currency": "USD"}),
+}
+ENVELOPES = {
+    # {"error": ...} (with more keys for 403 and 429), or Laravel's {field: [messages]}
+    "payviox": lambda body: "error" in body or all(isinstance(value, list) for value in body.values()),
+    "cdp": lambda body: {"errorType", "errorMessage", "correlationId"} <= set(body),
+    "cubepay": lambda body: set(body) == {"error"},
+}
+
+
+@pytest.mark.parametrize("provider", sorted(CALLS))
+@pytest.mark.parametrize("code", sorted(error_classes()))
+async def test_every_domain_error_renders_in_each_providers_own_envelope(provider: str, code: str) -> None:
+    rule = {"name": "injected", "match": {"provider": provider}, "act": {"error": code, "retry_after": 7}}
+    method, path, headers, body = CALLS[provider]
+    async with app_with(rule) as client:
+        response = await client.request(method, path, headers=headers, json=body)
+    assert response.headers["X-Sandbox-Fault"] == "injected"
+    # only `internal` is a 500: every other code is a client-visible error the provider knows
+    assert (response.status_code == 500) == (code == "internal"), (response.status_code, response.text)
+    assert 400 <= response.status_code < 600
+    assert ENVELOPES[provider](response.json()), response.text
+    if code == "rate_limited":
+        assert (response.status_code, response.headers["Retry-After"]) == (429, "7")
+
+
+def test_an_error_a_rule_cannot_build_is_refused_when_the_scenario_loads() -> None:
+    """CDP's x402 402 needs its session's challenge: naming it is a line-numbered error, not a crash."""
+    with pytest.raises(ScenarioError) as refused:
+        load_text(ScenarioModel, "faults:\n  - act: {error: payment_required}\n", "s.yaml")
+    assert refused.value.problems[0].startswith("s.yaml:2: faults.0.act: unknown error code 'payment_required'")

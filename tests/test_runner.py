@@ -125,3 +125,39 @@ def test_a_variable_missing_at_run_time_fails_the_step_not_the_run(
     assert "FAIL cannot build the expectation: nope: no 'nope' in" in out
     assert "cannot build the request: session_id: no 'session_id' in" in out
     assert "2 of 2 steps failed" in out
+
+
+def test_body_and_header_expectations_print_their_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "expect.yaml"
+    path.write_text(
+        "providers: {payviox: {rate_limits: {per_customer: 1}}}\n"
+        "steps:\n"
+        "  - call: &c\n"
+        "      provider: payviox\n"
+        "      operation: create_session\n"
+        "      headers: {Authorization: Bearer sk_test_e}\n"
+        "      body: &b {amount: 100, currency: USD, customer: c, order_id: '1',\n"
+        "                items: [{name: X, quantity: 1, price: 100}]}\n"
+        "    expect: {status: 201}\n"
+        "  - call: {<<: *c, body: {<<: *b, order_id: '2'}}\n"
+        "    expect:\n"
+        "      body: {type: ip, retry_after: 60}\n"
+        "      headers: {Retry-After: '30'}\n"
+    )
+    assert main(["run", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL $.type: expected 'ip', got 'customer'" in out
+    assert "FAIL header Retry-After: expected '30', got '60'" in out
+    assert "1 of 2 steps failed" in out
+
+
+def test_a_clock_advance_the_sandbox_refuses_fails_its_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "late.yaml"
+    path.write_text("clock: {start: '8999-12-01T00:00:00Z', manual: true}\nsteps:\n  - advance: 3000000000\n")
+    assert main(["run", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "clock +3e+09s refused (400): cannot advance the clock" in out
+    assert "the sandbox clock stops at 9000-01-01T00:00:00.000Z" in out
+    assert "1 of 1 steps failed" in out

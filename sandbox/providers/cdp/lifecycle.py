@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.clock import MAX_SECONDS
 from sandbox.machine import Lifecycle
 
 CREATED = "created"
@@ -82,7 +83,9 @@ class Settlement(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    delay_seconds: float = Field(0, ge=0, description="sandbox seconds from an action's creation to its settlement")
+    delay_seconds: float = Field(
+        0, ge=0, le=MAX_SECONDS, description="sandbox seconds from an action's creation to its settlement"
+    )
     authorization: Outcome = "succeeded"
     capture: Outcome = "succeeded"
     void: Outcome = "succeeded"

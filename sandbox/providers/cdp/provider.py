@@ -89,6 +89,8 @@ def render_error(error: SandboxError, call: Call) -> Reply:
             return reply(400, error_type, error.message)
         case "not_found":
             return reply(404, "not_found", error.message or "Not found.")
+        case "conflict":  # Invented status (only a scenario fault reaches it); the type is the spec's ErrorType
+            return reply(409, "already_exists", error.message or "The resource already exists.")
         case "method_not_allowed":  # Invented: CDP's gateway answer is not documented
             return reply(405, "invalid_request", "Method not allowed.")
         case "payload_too_large":  # Invented

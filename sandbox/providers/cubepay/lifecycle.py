@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.clock import MAX_SECONDS
 from sandbox.machine import Lifecycle
 
 CREATED, PENDING, FUNDED, CANCELED = "CREATED", "PENDING", "FUNDED", "CANCELED"
@@ -65,8 +66,12 @@ class CubePaySettings(BaseModel):
     initial_status: Literal["PENDING", "CREATED"] = Field(
         "PENDING", description="status of a new session: PENDING as the current docs' create example, or CREATED"
     )
-    session_ttl_seconds: int = Field(3600, ge=1, description="an unfunded session is CANCELED after this")
-    token_ttl_seconds: int = Field(3600, ge=1, description="lifetime of a paymentSessionToken")
-    capture_delay_seconds: float = Field(0, ge=0, description="captures settle this long after the request")
+    session_ttl_seconds: int = Field(
+        3600, ge=1, le=MAX_SECONDS, description="an unfunded session is CANCELED after this"
+    )
+    token_ttl_seconds: int = Field(3600, ge=1, le=MAX_SECONDS, description="lifetime of a paymentSessionToken")
+    capture_delay_seconds: float = Field(
+        0, ge=0, le=MAX_SECONDS, description="captures settle this long after the request"
+    )
     capture_outcome: Literal["CAPTURED", "ERROR"] = Field("CAPTURED", description="how captures settle")
     demo_api_key: str = Field("cubepay_sandbox_demo", min_length=1, description="the API key /cubepay/demo uses")

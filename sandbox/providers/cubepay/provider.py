@@ -61,8 +61,12 @@ def render_error(error: SandboxError, call: Call) -> Reply:
             return Reply(401, {"error": message or "Unauthorized"})
         case "invalid_request" | "malformed_body" | "invalid_state":  # Invented for states: the docs list 400/401 only
             return Reply(400, {"error": message or "Bad request"})
+        case "forbidden":  # Invented: 403 is not documented (reached only by a scenario fault)
+            return Reply(403, {"error": message or "Forbidden."})
         case "not_found":  # Invented: 404 is not documented
             return Reply(404, {"error": message or "Not found."})
+        case "conflict":  # Invented: 409 is not documented (reached only by a scenario fault)
+            return Reply(409, {"error": message or "Conflict."})
         case "method_not_allowed":  # Invented
             return Reply(405, {"error": "Method not allowed."})
         case "payload_too_large":  # Invented

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.clock import MAX_SECONDS
 from sandbox.machine import Lifecycle
 
 OPEN = "open"  # no payment attempt yet: the API says status null
@@ -45,13 +46,15 @@ class RateLimits(BaseModel):
 
     per_ip: int = Field(100, ge=1, description="session creations per window per end-user IP")
     per_customer: int = Field(20, ge=1, description="session creations per window per `customer` value")
-    window_seconds: int = Field(60, ge=1)
+    window_seconds: int = Field(60, ge=1, le=MAX_SECONDS)
 
 
 class PayvioxSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    session_ttl_seconds: int = Field(24 * 3600, ge=1, description="unpaid sessions expire after this (docs: 24 h)")
+    session_ttl_seconds: int = Field(
+        24 * 3600, ge=1, le=MAX_SECONDS, description="unpaid sessions expire after this (docs: 24 h)"
+    )
     rate_limits: RateLimits = RateLimits()
     balance: int = Field(0, description="starting business balance in cents")
     payout_balance: int = Field(0, description="starting payout balance in cents")

@@ -73,6 +73,8 @@ def render_error(error: SandboxError, call: Call) -> Reply:
             return Reply(405, {"error": "Method Not Allowed"})
         case "invalid_state":  # Invented: the payer side has no documented API
             return Reply(409, {"error": error.message})
+        case "conflict":  # Invented: no documented 409; only a scenario fault reaches it
+            return Reply(409, {"error": error.message or "Conflict"})
         case "unavailable":
             return Reply(503, {"error": "Service Unavailable"})
     return Reply(500, {"error": "Server Error"})
@@ -244,7 +246,17 @@ def get_balance(call: Call) -> Reply:
 
 
 def _action_body(call: Call) -> dict[str, Any]:
-    return call.body if isinstance(call.body, dict) else {}
+    """An action's JSON object; no body at all means every default (`curl -X POST .../pay`)."""
+    return {} if call.body is None else call.json_object()
+
+
+def _text(body: dict[str, Any], name: str) -> str | None:
+    """An optional string field of an action's body: a wrong type is a 400, never ignored (an
+    `ip` that is not a string must not pass as "the payer the session expects")."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(fields={name: [f"The {label(name)} field must be a string."]})
+    return value
 
 
 def action_pay(call: Call) -> Reply:
@@ -253,14 +265,15 @@ def action_pay(call: Call) -> Reply:
     Without `ip` the payer is taken to be where the session expects them."""
     session = payer.find(call.sandbox.store, call.path_params["session_id"])
     body = _action_body(call)
+    outcome = _text(body, "outcome")
     step = payer.pay(
         session,
-        str(body.get("outcome", "succeeded")),
-        payer.method_for(session, body.get("payment_method"), merchants.enabled(call, session.merchant)),
+        "succeeded" if outcome is None else outcome,
+        payer.method_for(session, _text(body, "payment_method"), merchants.enabled(call, session.merchant)),
         amount_paid=body.get("amount_paid"),
-        payer_ip=body.get("ip") if isinstance(body.get("ip"), str) else None,
-        user_agent=body.get("user_agent") if isinstance(body.get("user_agent"), str) else None,
-        country=body.get("country") if isinstance(body.get("country"), str) else None,
+        payer_ip=_text(body, "ip"),
+        user_agent=_text(body, "user_agent"),
+        country=_text(body, "country"),
         entropy=call.sandbox.entropy,
         now=call.now,
     )
@@ -270,7 +283,8 @@ def action_pay(call: Call) -> Reply:
 
 def action_review(call: Call) -> Reply:
     session = payer.find(call.sandbox.store, call.path_params["session_id"])
-    call.sandbox.emit(payer.review(session, str(_action_body(call).get("decision", "approve")), call.now))
+    decision = _text(_action_body(call), "decision")
+    call.sandbox.emit(payer.review(session, "approve" if decision is None else decision, call.now))
     return Reply(200, describe(session))
 
 

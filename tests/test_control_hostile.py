@@ -1,0 +1,147 @@
+"""Hostile input at the control API (`/_sandbox`): never a 500, and a body over 1 MiB gets 413.
+
+The provider routes have their own fuzz (test_bad_input.py); these are the sandbox's own routes,
+taken from the route table so a new one is covered the day it is added, plus the inputs that
+once broke something further on: instants and durations past what a datetime holds, scenarios
+nested past the recursion limit, and wrong types in the payer's actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from starlette.routing import Route
+from test_bad_input import BODIES
+
+from conftest import client_for, make_app
+from sandbox import control
+
+pytestmark = pytest.mark.anyio
+
+SECRET = {"Authorization": "Bearer sk_test_acme"}
+
+
+async def create(client: httpx.AsyncClient, **changes: Any) -> str:
+    body = {"amount": 100, "currency": "USD", "customer": "c", "order_id": f"o{changes.pop('n', 1)}",
+            "items": [{"name": "x", "quantity": 1, "price": 100}], **changes}
+    response = await client.post("/payviox/session", json=body, headers=SECRET)
+    assert response.status_code == 201, response.text
+    return str(response.json()["session_id"])
+
+
+async def act(client: httpx.AsyncClient, session_id: str, action: str, **body: Any) -> httpx.Response:
+    return await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/{action}", json=body)
+
+PARAMS = {"provider": "payviox", "merchant": "acme", "delivery_id": "nope", "name": "box", "action": "pay"}
+ROUTES = [
+    (method, route.path)
+    for route in control.routes()
+    if isinstance(route, Route)
+    for method in sorted(route.methods or ()) if method != "HEAD"
+]
+READS_A_BODY = {
+    ("POST", "/clock/advance"), ("POST", "/clock/set"), ("PUT", "/scenario"),
+    ("PUT", "/webhooks/endpoints/{provider}/{merchant}"), ("PUT", "/inbox/{name}"), ("POST", "/inbox/{name}"),
+    ("POST", "/{provider}/sessions/{session_id}/actions/{action}"),
+}
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{method} {path}" for method, path in ROUTES])
+async def test_bad_bodies_at_every_control_route_never_get_a_500(method: str, path: str) -> None:
+    async with client_for(make_app()) as client:
+        session_id = await create(client)
+        url = "/_sandbox" + path.format(**PARAMS, session_id=session_id)
+        for label, raw in BODIES:
+            response = await client.request(method, url, content=raw, headers={"content-type": "application/json"})
+            assert response.status_code < 500, (label, response.text[:300])
+            if label == "too large" and (method, path) in READS_A_BODY:
+                assert response.status_code == 413, response.text[:300]
+            assert isinstance(response.json(), dict)
+
+
+async def test_the_clock_refuses_durations_and_instants_past_what_it_can_hold(client: httpx.AsyncClient) -> None:
+    for raw in [b'{"seconds": 1e400}', b'{"seconds": 99999999999999999999}', b'{"seconds": 3200000000}']:
+        response = await client.post("/_sandbox/clock/advance", content=raw)
+        assert (response.status_code, response.json()["error"]) == (400, "invalid_request"), raw
+    for instant in ["9999-12-31T23:59:59Z", "9000-01-01T00:00:01Z"]:
+        response = await client.post("/_sandbox/clock/set", json={"now": instant})
+        assert response.status_code == 400
+        assert "the sandbox clock stops at 9000-01-01T00:00:00.000Z" in response.json()["message"]
+    assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-01-01T00:00:00.000Z"
+    assert (await client.post("/_sandbox/clock/set", json={"now": "8999-12-31T00:00:00Z"})).status_code == 200
+    await create(client, n=2)  # its 24 h deadline still fits in a datetime
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("steps: " + "[" * 5000 + "]" * 5000, "<PUT /_sandbox/scenario>:1: the scenario is nested too deeply"),
+        ('{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}", "the scenario is nested too deeply"),
+        ("seed: " + "9" * 5000, "<PUT /_sandbox/scenario>:1: Exceeds the limit (4300 digits)"),
+        ("clock: {start: '9999-12-31T00:00:00Z'}", ":1: clock.start: the sandbox clock stops at 9000-01-01"),
+        ("providers: {payviox: {session_ttl_seconds: 100000000000000}}", "session_ttl_seconds: Input should be less"),
+        ("steps: [{advance: 1e300}]", "steps.0.advance: Input should be less than or equal to 3153600000"),
+    ],
+)
+async def test_scenarios_a_datetime_or_the_parser_cannot_hold_are_400(
+    client: httpx.AsyncClient, text: str, problem: str
+) -> None:
+    response = await client.put("/_sandbox/scenario", content=text)
+    assert response.status_code == 400, response.text[:300]
+    assert any(problem in line for line in response.json()["problems"]), response.json()["problems"]
+    assert (await client.get("/_sandbox/scenario")).json()["scenario"]["name"] == "unnamed"  # nothing loaded
+
+
+async def test_a_scenario_start_without_a_zone_is_utc(client: httpx.AsyncClient) -> None:
+    response = await client.put("/_sandbox/scenario", content="clock: {start: '2026-03-01T12:00:00', manual: true}")
+    assert response.status_code == 200, response.text
+    assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-03-01T12:00:00.000Z"
+
+
+async def test_a_scenario_over_one_mebibyte_is_413(client: httpx.AsyncClient) -> None:
+    response = await client.put("/_sandbox/scenario", content="description: " + "x" * (1024 * 1024))
+    assert (response.status_code, response.json()["error"]) == (413, "payload_too_large")
+
+
+async def test_a_journal_limit_of_zero_lists_nothing(client: httpx.AsyncClient) -> None:
+    await create(client)
+    assert (await client.get("/_sandbox/requests?limit=0")).json() == {"requests": []}
+    assert len((await client.get("/_sandbox/requests?limit=1")).json()["requests"]) == 1
+
+
+async def test_a_tenant_must_be_ascii_so_its_keys_are_valid(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/_sandbox/providers", params={"tenant": "café"})).status_code == 400
+    listed = (await client.get("/_sandbox/providers", params={"tenant": "cafe_1"})).json()["providers"]
+    keys = next(provider["credentials"] for provider in listed if provider["name"] == "payviox")
+    balance = await client.get("/payviox/balance", headers={"Authorization": f"Bearer {keys['secret_key']}"})
+    assert balance.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"payment_method": {"id": "pm_card"}}, "payment_method"),
+        ({"payment_method": ["pm_card"]}, "payment_method"),
+        ({"payment_method": 5}, "payment_method"),
+        ({"ip": 5}, "ip"),
+        ({"ip": ["203.0.113.1"]}, "ip"),
+        ({"user_agent": {"a": 1}}, "user_agent"),
+        ({"country": 5}, "country"),
+        ({"outcome": ["succeeded"]}, "outcome"),
+        ({"decision": {"a": 1}}, "decision"),
+    ],
+)
+async def test_payviox_actions_refuse_wrong_types_with_a_400(
+    client: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
+    session_id = await create(client, ip="203.0.113.1")
+    action = "review" if field == "decision" else "pay"
+    if action == "review":
+        await act(client, session_id, "pay", outcome="pending_review", ip="203.0.113.1")
+    response = await act(client, session_id, action, **body)
+    assert response.status_code == 400, response.text
+    assert field in response.json(), response.json()
+    details = await client.get(f"/payviox/payment/{session_id}", headers=SECRET)
+    assert details.json()["status"] == (None if action == "pay" else "pending_review")  # nothing happened
