@@ -10,7 +10,10 @@ import httpx
 import pytest
 
 from conftest import free_port
+from sandbox.app import Sandbox, ScenarioModel, Settings
 from sandbox.cli import banner, main
+from sandbox.providers import PROVIDERS
+from sandbox.scenarios import load_file
 
 
 def test_more_than_one_worker_is_refused_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,6 +29,8 @@ def test_a_missing_scenario_file_is_an_error(capsys: pytest.CaptureFixture[str])
 def test_banner_lists_every_provider_base_url() -> None:
     line = banner("127.0.0.1", 4242, 5, "default")
     assert "\n" not in line
+    for name, provider in PROVIDERS.items():
+        assert f"{name} http://127.0.0.1:4242{provider.base_path}" in line
     assert "payviox http://127.0.0.1:4242/payviox" in line
     assert "control http://127.0.0.1:4242/_sandbox" in line
     assert "seed 5" in line
@@ -54,6 +59,9 @@ def test_serve_answers_over_http() -> None:
                   "items": [{"name": "x", "quantity": 1, "price": 100}]},
         )
         assert created.status_code == 201
+        # --seed 3 seeds the server: its first id is the one an in-process sandbox with seed 3 makes
+        scenario = load_file(ScenarioModel, "scenarios/default.yaml")
+        assert created.json()["session_id"] == Sandbox(Settings(scenario=scenario, seed=3)).entropy.text(32)
     finally:
         process.terminate()
         out, _ = process.communicate(timeout=10)

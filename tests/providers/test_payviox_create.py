@@ -10,6 +10,7 @@ import pytest
 from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, order
 
 from conftest import client_for, make_app
+from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES
 
 pytestmark = pytest.mark.anyio
 
@@ -137,6 +138,28 @@ async def test_redirect_provider_method_answers_with_a_sandbox_redirect_url(clie
     assert state["payment_method"] == "zen_card"
 
 
+# One method of each redirect-based provider the create-session page names.
+REDIRECT_METHODS = [("zen_blik", "PLN"), ("nicepay_va", "IDR"), ("paypal", "USD"), ("payssion_bancontact", "EUR"),
+                    ("pallapay_crypto", "USD"), ("cryptocom", "USD")]
+
+
+@pytest.mark.parametrize(("method", "currency"), REDIRECT_METHODS)
+async def test_every_redirect_provider_gets_a_redirect_url_to_a_page_playing_it(
+    client: httpx.AsyncClient, method: str, currency: str
+) -> None:
+    response = await post(client, order(paymentMethodId=method, currency=currency))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["redirect_url"] == f"http://sandbox.test/payviox/redirect/{body['session_id']}"
+    page = await client.get(body["redirect_url"])
+    provider = CATALOGUE[method].provider
+    assert page.status_code == 200 and f"{PROVIDER_NAMES[provider]} (sandbox)" in page.text
+    form = {"outcome": "succeeded", "method": method}
+    assert (await client.post(f"/payviox/secure/{body['session_id']}/pay", data=form)).status_code == 303
+    paid = (await client.get(f"/payviox/payment/{body['session_id']}", headers=SECRET)).json()
+    assert (paid["status"], paid["payment_method"], paid["provider"]) == ("succeeded", method, provider)
+
+
 async def test_non_redirect_method_gives_only_a_session_id(client: httpx.AsyncClient) -> None:
     response = await post(client, order(paymentMethodId="pm_card"))
     assert list(response.json()) == ["session_id"]
@@ -180,13 +203,17 @@ async def test_bad_credentials_get_401(client: httpx.AsyncClient, headers: dict[
 
 
 @pytest.mark.parametrize("key", ["sk_live_acme", "pk_live_acme"])
-async def test_live_keys_are_refused_with_a_reason(client: httpx.AsyncClient, key: str) -> None:
+async def test_live_keys_are_refused_with_a_reason(
+    client: httpx.AsyncClient, key: str, caplog: pytest.LogCaptureFixture
+) -> None:
     response = await post(client, order(), {"Authorization": f"Bearer {key}"})
     assert response.status_code == 401
     assert response.json() == {"error": "Unauthorized"}
     assert "live keys are refused" in response.headers["x-sandbox-reason"]
     journal = (await client.get("/_sandbox/requests")).json()["requests"]
     assert "live keys are refused" in journal[-1]["notes"][0]
+    logged = [record for record in caplog.records if record.name == "sandbox.payviox"]
+    assert logged and "live keys are refused" in logged[-1].getMessage()  # the server's log says why
 
 
 async def test_rate_limit_per_ip() -> None:

@@ -1,0 +1,54 @@
+"""The project's own promises: the package and its console script, the two make targets a fresh
+machine needs, CI calling `make test`, and one default port that the CLI, the Makefile and the
+README agree on."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import tomllib
+from pathlib import Path
+
+from sandbox.cli import DEFAULT_PORT
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_package_declares_its_script_python_and_dependencies() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "sandbox"
+    assert project["requires-python"] == ">=3.11"
+    assert project["scripts"] == {"sandbox": "sandbox.cli:main"}
+    runtime = {re.split(r"[<>=\[ ]", requirement)[0].lower() for requirement in project["dependencies"]}
+    assert {"starlette", "uvicorn", "pydantic", "faker", "pyyaml", "httpx"} <= runtime
+    assert any(requirement.startswith("uvicorn[standard]") for requirement in project["dependencies"])  # uvloop
+    assert any(requirement.startswith("pydantic>=2") for requirement in project["dependencies"])
+    tests = {re.split(r"[<>=\[ ]", requirement)[0].lower() for requirement in project["optional-dependencies"]["test"]}
+    assert {"pytest", "freezegun"} <= tests
+
+
+def test_the_console_script_is_installed() -> None:
+    [script] = importlib.metadata.entry_points(group="console_scripts", name="sandbox")
+    assert script.value == "sandbox.cli:main"
+
+
+def test_make_serve_and_make_test_install_first_and_ci_runs_make_test() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^serve: \$\(STAMP\)$", makefile, re.MULTILINE)  # installs into .venv first
+    assert re.search(r"^test: \$\(STAMP\)", makefile, re.MULTILINE)
+    creates_the_venv = r"^\$\(STAMP\): pyproject\.toml\n\ttest -x \$\(PY\) \|\| \$\(PYTHON\) -m venv"
+    assert re.search(creates_the_venv, makefile, re.MULTILINE)
+    assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.MULTILINE)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.splitlines()[-1] == "make test"
+
+
+def test_one_default_port_everywhere() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(rf"^PORT \?= {DEFAULT_PORT}$", makefile, re.MULTILINE)
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```sh", 1)[1].split("```", 1)[0]
+    assert "make serve" in first_block and "make test" in first_block  # shown first
+    assert f"http://127.0.0.1:{DEFAULT_PORT}" in first_block
+    ports = set(re.findall(r"http://127\.0\.0\.1:(\d+)", readme))
+    assert ports == {str(DEFAULT_PORT)}, f"the README names other ports: {ports}"
