@@ -52,3 +52,12 @@ def test_one_default_port_everywhere() -> None:
     assert f"http://127.0.0.1:{DEFAULT_PORT}" in first_block
     ports = set(re.findall(r"http://127\.0\.0\.1:(\d+)", readme))
     assert ports == {str(DEFAULT_PORT)}, f"the README names other ports: {ports}"
+
+
+def test_the_readme_shows_where_to_point_a_client_for_every_provider() -> None:
+    from sandbox.providers import PROVIDERS
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Point your client at it", 1)[1].split("\n\n", 2)[1]
+    for provider in PROVIDERS.values():
+        assert f"`http://127.0.0.1:{DEFAULT_PORT}{provider.base_path}`" in table, provider.name

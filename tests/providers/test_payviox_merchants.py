@@ -1,4 +1,4 @@
-"""Payviox merchants declared by a scenario: strict keys and enabled payment methods."""
+"""Payviox merchants declared by a scenario: strict keys, enabled payment methods and IP rules."""
 
 from __future__ import annotations
 
@@ -122,3 +122,41 @@ async def test_a_declared_webhook_endpoint_receives_deliveries() -> None:
             delivery["headers"]["Signature"]
             == hmac.new(b"whtoken_shop", delivery["body"].encode(), hashlib.sha256).hexdigest()
         )
+
+
+async def test_allowed_ips_restrict_where_the_secret_key_works_from() -> None:
+    rules = {"secret_key": "sk_test_shop1", "public_key": "pk_test_shop1",
+             "allowed_ips": ["203.0.113.0/24", "2001:db8::1"]}
+    async with client_for(make_app(merchants={"shop": {"payviox": rules}})) as client:
+        key = {"Authorization": "Bearer sk_test_shop1"}
+        inside = await client.get("/payviox/balance", headers={**key, "X-Forwarded-For": "203.0.113.77"})
+        assert inside.status_code == 200
+        ipv6 = await client.get("/payviox/balance", headers={**key, "X-Forwarded-For": "2001:db8::1"})
+        assert ipv6.status_code == 200
+        outside = await client.get("/payviox/balance", headers=key)  # the test client's own 198.51.100.10
+        assert (outside.status_code, outside.json()) == (403, {"error": "Forbidden"})
+        assert "198.51.100.10 is not in the allowed_ips of merchant shop" in outside.headers["X-Sandbox-Reason"]
+        made = await client.post("/payviox/session", json=order(), headers={**key, "X-Forwarded-For": "192.0.2.1"})
+        assert made.status_code == 403
+        assert (await client.get("/_sandbox/payviox/sessions")).json()["sessions"] == []  # nothing was made
+        # the public key is used from payers' browsers, wherever they are
+        browser = {"Authorization": "Bearer pk_test_shop1", "X-Forwarded-For": "192.0.2.1"}
+        assert (await client.post("/payviox/session", json=order(), headers=browser)).status_code == 201
+
+
+async def test_allowed_ips_apply_to_a_business_named_by_any_test_key() -> None:
+    async with client_for(make_app(merchants={"acme": {"payviox": {"allowed_ips": ["192.0.2.5"]}}})) as client:
+        assert (await client.get("/payviox/balance", headers=SECRET)).status_code == 403  # sk_test_acme
+        allowed = await client.get("/payviox/balance", headers={**SECRET, "X-Forwarded-For": "192.0.2.5"})
+        assert allowed.status_code == 200
+        other = await client.get("/payviox/balance", headers={"Authorization": "Bearer sk_test_other"})
+        assert other.status_code == 200  # another business has no rule
+
+
+def test_an_allowed_ip_that_is_not_an_address_is_a_line_numbered_error() -> None:
+    text = "merchants:\n  shop:\n    payviox:\n      allowed_ips: [10.0.0.0/8, nowhere]\n"
+    with pytest.raises(ScenarioError) as refused:
+        load_text(ScenarioModel, text, "s.yaml")
+    assert refused.value.problems == [
+        "s.yaml:4: merchants.shop.payviox.allowed_ips: 'nowhere' is not an IP address or a CIDR network"
+    ]

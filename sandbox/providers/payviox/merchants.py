@@ -6,11 +6,13 @@ only declared keys are accepted and each names its declared merchant (DESIGN.md 
 keys"). Without declared keys, any well-formed test key is its own business, as before.
 `enabled_methods` is what the dashboard calls the methods "active for the business"
 (api/endpoints/get-payment-methods). The webhook URL and token are the dashboard's Settings ->
-Webhooks fields (webhooks/integration).
+Webhooks fields (webhooks/integration). `allowed_ips` is the merchant's IP rule for its secret
+key (invented: see `ip_allowed`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,6 +43,19 @@ class PayvioxMerchant(BaseModel):
     secret_key: str | None = Field(None, pattern=_TEST_KEY.format(kind="sk"), description="sk_test_...")
     enabled_methods: list[str] | None = Field(None, description="method ids active for the business (default: all)")
     webhook: PayvioxWebhook | None = None
+    allowed_ips: list[str] | None = Field(
+        None, description="IPs or CIDR networks the secret key may call the API from (default: anywhere)"
+    )
+
+    @field_validator("allowed_ips")
+    @classmethod
+    def _networks(cls, value: list[str] | None) -> list[str] | None:
+        for entry in value or ():
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or a CIDR network") from None
+        return value
 
     @field_validator("enabled_methods")
     @classmethod
@@ -78,6 +93,20 @@ def enabled(call: Call, merchant: str) -> dict[str, Method]:
     if merchant_settings is None or merchant_settings.enabled_methods is None:
         return CATALOGUE
     return {key: method for key, method in CATALOGUE.items() if key in merchant_settings.enabled_methods}
+
+
+def ip_allowed(call: Call, merchant: Merchant) -> bool:
+    """Invented (an IP allowlist, as CDP and many PSPs offer for secret keys): a merchant whose
+    block sets `allowed_ips` takes secret-key calls only from those. Public keys are used from
+    the payers' browsers, wherever they are, so they are never restricted."""
+    rules = settings_of(call, merchant.id)
+    if merchant.kind != "secret" or rules is None or rules.allowed_ips is None:
+        return True
+    try:
+        address = ipaddress.ip_address(call.client_ip)
+    except ValueError:  # an X-Forwarded-For hop that is not an address
+        return False
+    return any(address in ipaddress.ip_network(entry, strict=False) for entry in rules.allowed_ips)
 
 
 def endpoints(scenario: Any, default_secret: Any) -> dict[str, Endpoint]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
+from sandbox.errors import Forbidden, InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.providers.payviox import merchants, pages, payer, schemas, sdk, webhooks
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, OPEN, PayvioxSettings
@@ -43,11 +43,12 @@ def authenticate(call: Call, need: str) -> Merchant:
     if need == "secret" and kind != "sk":
         raise Unauthorized("this endpoint needs the secret key (sk_test_...); a public key gets 401")
     strict = merchants.declared_keys(call)
-    if strict:  # the scenario declares its keys: only those are accepted (merchants.py)
-        if key not in strict:
-            raise Unauthorized("this scenario declares its Payviox keys, and this key is not one of them")
-        return strict[key]
-    return Merchant(business, "public" if kind == "pk" else "secret")
+    if strict and key not in strict:  # the scenario declares its keys: only those are accepted (merchants.py)
+        raise Unauthorized("this scenario declares its Payviox keys, and this key is not one of them")
+    merchant = strict[key] if strict else Merchant(business, "public" if kind == "pk" else "secret")
+    if not merchants.ip_allowed(call, merchant):
+        raise Forbidden(f"{call.client_ip} is not in the allowed_ips of merchant {merchant.id}", reason="ip_rule")
+    return merchant
 
 
 def render_error(error: SandboxError, call: Call) -> Reply:
@@ -62,8 +63,8 @@ def render_error(error: SandboxError, call: Call) -> Reply:
             return Reply(400, error.fields or {"error": error.message or "Bad request"})
         case "not_found":
             return Reply(404, {"error": error.message or "Not Found"})
-        case "forbidden":
-            return Reply(403, schemas.IP_MISMATCH if error.reason == "ip_mismatch" else {"error": "Forbidden"})
+        case "forbidden":  # Invented beside the documented IP mismatch: the merchant's allowed_ips
+            return Reply(403, schemas.IP_MISMATCH if error.reason == "ip_mismatch" else {"error": "Forbidden"}, headers)
         case "rate_limited":
             wait = error.retry_after or 60
             return Reply(429, schemas.rate_limited(error.scope or "ip", wait), {"Retry-After": str(wait)})
