@@ -75,6 +75,13 @@ class Clock:
         self._offset = instant - self._wall()
         return self.now()
 
+    def run(self, running: bool) -> None:
+        """Stop time at the current instant (False: manual from now on) or let it run on from it."""
+        current = self.now()
+        self.manual = not running
+        self._instant = current
+        self._offset = current - self._wall()
+
     def describe(self) -> dict[str, object]:
         return {"now": iso(self.now()), "manual": self.manual}
 

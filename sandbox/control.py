@@ -78,15 +78,20 @@ async def clock_advance(request: Request) -> Response:
 
 
 async def clock_set(request: Request) -> Response:
+    """`{"now": ISO}` jumps forward; `{"manual": true}` stops time (false: lets it run); or both."""
     body = await _body(request)
-    text = body.get("now") if body is not None else None
-    if not isinstance(text, str):
-        return _error(400, "invalid_request", 'body must be {"now": "<ISO 8601 instant>"}')
+    text, manual = (body or {}).get("now"), (body or {}).get("manual")
+    given = body is not None and (text, manual) != (None, None)
+    if not given or not isinstance(text, str | None) or not isinstance(manual, bool | None):
+        return _error(400, "invalid_request", 'body must be {"now": "<ISO 8601 instant>", "manual": true|false}')
     sandbox = _sandbox(request)
-    try:
-        sandbox.clock.set(parse_instant(text))
-    except ValueError as error:
-        return _error(400, "invalid_request", f"cannot set the clock to {text!r}: {error}")
+    if text is not None:
+        try:
+            sandbox.clock.set(parse_instant(text))
+        except ValueError as error:
+            return _error(400, "invalid_request", f"cannot set the clock to {text!r}: {error}")
+    if manual is not None:
+        sandbox.clock.run(not manual)
     return await _clock_moved(sandbox)
 
 

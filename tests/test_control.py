@@ -122,3 +122,22 @@ async def test_scenario_is_shown(client: httpx.AsyncClient) -> None:
         "per_customer": 20,
         "window_seconds": 60,
     }
+
+
+async def test_the_control_api_stops_and_restarts_a_running_clock() -> None:
+    async with client_for(make_app(manual=False, start="2030-06-01T00:00:00Z")) as client:
+        stopped = (await client.post("/_sandbox/clock/set", json={"manual": True})).json()
+        assert stopped["manual"] is True and stopped["now"].startswith("2030-06-01T00:00")
+        assert (await client.get("/_sandbox/clock")).json() == {"now": stopped["now"], "manual": True}
+        assert (await client.get("/_sandbox/clock")).json()["now"] == stopped["now"]  # time stands still
+        advanced = (await client.post("/_sandbox/clock/advance", json={"seconds": 60})).json()
+        assert advanced["now"] == stopped["now"].replace("T00:00:", "T00:01:")
+        resumed = (await client.post("/_sandbox/clock/set", json={"manual": False})).json()
+        assert resumed["manual"] is False and resumed["now"] >= advanced["now"]  # runs on from where it stood
+        jump_and_stop = {"now": "2030-07-01T00:00:00Z", "manual": True}
+        both = (await client.post("/_sandbox/clock/set", json=jump_and_stop)).json()
+        assert (both["now"], both["manual"]) == ("2030-07-01T00:00:00.000Z", True)
+        for bad in [{}, {"manual": "yes"}, {"manual": 1}, {"now": None, "manual": None}]:
+            refused = await client.post("/_sandbox/clock/set", json=bad)
+            assert (refused.status_code, refused.json()["error"]) == (400, "invalid_request"), bad
+        assert (await client.post("/_sandbox/reset")).json()["clock"]["manual"] is False  # the scenario's mode again
