@@ -43,10 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _serve(args)
 
 
-# A scenario that cannot be loaded: ScenarioError (a ValueError) with its FILE:LINE problems, a
-# file that cannot be read, or what the YAML parser raises beyond its own errors (an integer too
-# long to convert is a ValueError, nesting past the recursion limit a RecursionError).
-UNLOADABLE = (ValueError, RecursionError, OSError)
+# A scenario that cannot be loaded: ScenarioError (a ValueError) with its FILE:LINE problems, or
+# a file that cannot be read; other ValueErrors (a fixture's own) are named after the file.
+UNLOADABLE = (ValueError, OSError)
 
 
 def problem(path: str, error: Exception) -> str:
@@ -54,8 +53,6 @@ def problem(path: str, error: Exception) -> str:
 
     if isinstance(error, ScenarioError | OSError):
         return str(error)  # already names the file
-    if isinstance(error, RecursionError):
-        return f"{path}:1: the scenario is nested too deeply"
     return f"{path}:1: {error}"
 
 

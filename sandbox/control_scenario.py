@@ -52,7 +52,7 @@ async def load(request: Request) -> Response:
     except UnicodeDecodeError:
         return _invalid([f"{source}:1: the scenario must be UTF-8 text"])
     try:
-        scenario = _parse(type(sandbox.scenario), text, source)
+        scenario = load_text(type(sandbox.scenario), text, source)
         seed = None if scenario.seed is not None else sandbox.entropy.seed
         settings = dataclasses.replace(sandbox.settings, scenario=scenario, seed=seed)
         type(sandbox)(settings, sandbox.providers)  # a trial build: fixtures that fail raise here
@@ -61,24 +61,6 @@ async def load(request: Request) -> Response:
     sandbox.settings = settings
     sandbox.reset()
     return _answer(describe(sandbox))
-
-
-def _parse(model: type[Scenario], text: str, source: str) -> Scenario:
-    """`load_text`, with what the YAML parser raises outside its own errors reported the same way:
-    nesting deep enough to exhaust the recursion limit, an integer longer than Python converts."""
-    too_deep = ScenarioError([f"{source}:1: the scenario is nested too deeply"])
-    try:
-        jsonwire.check_depth(text.encode())  # before the parser, whatever the recursion limit is
-    except ValueError:
-        raise too_deep from None
-    try:
-        return load_text(model, text, source)
-    except ScenarioError:
-        raise
-    except RecursionError:  # block-style nesting: bounded by the body limit, but may pass the recursion limit
-        raise too_deep from None
-    except ValueError as error:
-        raise ScenarioError([f"{source}:1: {error}"]) from None
 
 
 def _invalid(problems: list[str]) -> Response:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model
 
+from sandbox import jsonwire
 from sandbox.faults import FaultRule
 from sandbox.pipeline import Provider
 from sandbox.steps import CallSpec, Fixture, Step, references
@@ -105,6 +106,25 @@ def scenario_model(providers: Mapping[str, Provider]) -> type[Scenario]:
 
 
 def load_text(model: type[Scenario], text: str, source: str = "<scenario>") -> Scenario:
+    """The scenario in `text`, or ScenarioError. What the YAML parser raises beyond its own errors
+    is reported the same way: nesting deep enough to exhaust the recursion limit (checked before
+    parsing for flow style, caught for block style), an integer longer than Python converts."""
+    too_deep = ScenarioError([f"{source}:1: the scenario is nested too deeply"])
+    try:
+        jsonwire.check_depth(text.encode())
+    except ValueError:
+        raise too_deep from None
+    try:
+        return _load(model, text, source)
+    except ScenarioError:
+        raise
+    except RecursionError:
+        raise too_deep from None
+    except ValueError as error:
+        raise ScenarioError([f"{source}:1: {error}"]) from None
+
+
+def _load(model: type[Scenario], text: str, source: str) -> Scenario:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -173,7 +193,7 @@ def _dangling(scenario: Scenario) -> Iterator[Problem]:
         if step.call is not None:
             yield from _call(catalogue, [*at, "call"], step.call)
         if step.action is not None:
-            yield from _action(catalogue, [*at, "action"], step.action.provider, step.action.action)
+            yield from _action(catalogue, [*at, "action", "action"], step.action.provider, step.action.action)
         for field in ("note", "call", "action"):
             yield from _undefined([*at, field], getattr(step, field), known)
         # an expectation may use the step's own response: it is captured before the check

@@ -195,3 +195,17 @@ async def test_a_put_that_is_not_utf8_is_400(client: httpx.AsyncClient) -> None:
     response = await client.put("/_sandbox/scenario", content=b"name: \xff\xfe")
     assert response.status_code == 400
     assert response.json()["problems"] == ["<PUT /_sandbox/scenario>:1: the scenario must be UTF-8 text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a:\n" + "".join(f"{'  ' * n}k:\n" for n in range(1, 2000)), "the scenario is nested too deeply"),
+        ("seed: " + "9" * 5000 + "\n", "scenario.yaml:1: "),
+        ("steps: [" * 600 + "]" * 600 + "\n", "the scenario is nested too deeply"),
+    ],
+)
+def test_what_the_yaml_parser_raises_beyond_its_errors_is_a_scenario_error(text: str, problem: str) -> None:
+    with pytest.raises(ScenarioError) as refused:
+        load_text(ScenarioModel, text, "scenario.yaml")
+    assert problem in refused.value.problems[0]
