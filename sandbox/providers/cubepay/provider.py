@@ -9,7 +9,6 @@ its page; what the docs do not say is marked `Invented:` and listed in FIDELITY.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -19,20 +18,15 @@ from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.evm import random_address
 from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.providers.cubepay import actions as control
-from sandbox.providers.cubepay import funds, pages, schemas, tokens, validation, webhooks
+from sandbox.providers.cubepay import funds, merchants, pages, schemas, tokens, validation, webhooks
 from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
 from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
 from sandbox.providers.cubepay.records import CubePaySession, money
 
-# Invented: API keys have no documented format; any visible-ASCII bearer value is a key, and
-# one that looks like a JWT is taken for a paymentSessionToken.
-_API_KEY = re.compile(r"^[\x21-\x7e]{1,512}$")
-
-
 def authenticate(call: Call, need: str) -> Merchant:
     """`need`: "api_key" (server routes), "token" (the SDK's routes), "session" (either), "demo"."""
     if need == "demo":  # the demo page's own backend route holds the demo merchant's key
-        return Merchant(merchant_id(settings(call.sandbox).demo_api_key), "api_key")
+        return _api_key_owner(call, settings(call.sandbox).demo_api_key)
     scheme, _, credential = call.request.headers.get("authorization", "").partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:
@@ -47,9 +41,19 @@ def authenticate(call: Call, need: str) -> Merchant:
         if claims["sub"] != call.path_params.get("session_id"):  # "scoped to this session" (create-payment-session)
             raise Unauthorized(schemas.TOKEN_WRONG_SESSION)
         return Merchant(claims["mid"], "session_token")
-    if need == "token" or not _API_KEY.match(credential):
+    if need == "token" or not merchants.API_KEY.match(credential):
         raise Unauthorized(schemas.TOKEN_REQUIRED if need == "token" else schemas.UNAUTHORIZED)
-    return Merchant(merchant_id(credential), "api_key")
+    return _api_key_owner(call, credential)
+
+
+def _api_key_owner(call: Call, key: str) -> Merchant:
+    """The merchant an API key names; in strict mode (the scenario declares keys) an undeclared
+    key is refused like a revoked one: 401, "API key is missing, invalid, or revoked" (error-codes)."""
+    owner = merchants.merchant_of_key(call.sandbox, key)
+    if owner is None:
+        call.notes.append("this scenario declares its CubePay API keys, and this key is not one of them")
+        raise Unauthorized(schemas.KEY_NOT_ACCEPTED)
+    return Merchant(owner, "api_key")
 
 
 def render_error(error: SandboxError, call: Call) -> Reply:
@@ -263,6 +267,7 @@ class CubePay:
     base_path = "/cubepay"
     lifecycle = LIFECYCLE
     settings_model = CubePaySettings
+    merchant_model = merchants.CubePayMerchant
     operations = (
         *(
             Operation(name, method, prefix + path, handler, auth=auth, idempotency_key=key)
@@ -289,6 +294,7 @@ class CubePay:
     webhook_secret = staticmethod(webhooks.secret)
     test_credentials = staticmethod(test_credentials)
     test_merchant = staticmethod(test_merchant)
+    webhook_endpoints = staticmethod(lambda scenario: merchants.endpoints(scenario, webhooks.secret))
 
 
 CUBEPAY = CubePay()

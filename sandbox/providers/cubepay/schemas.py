@@ -27,6 +27,7 @@ NOT_TX_HASH = "The '{field}' field must be a 0x-prefixed 32-byte hex transaction
 UNSUPPORTED_CURRENCY = "Unsupported currency '{currency}'. Supported: {supported}."
 NOT_JSON = "Invalid request body: expected a JSON object."
 UNAUTHORIZED = "Unauthorized: a valid API key is required."
+KEY_NOT_ACCEPTED = "Unauthorized: the API key is invalid or revoked."
 TOKEN_REQUIRED = "Unauthorized: this endpoint takes the paymentSessionToken."
 TOKEN_WRONG_SESSION = "Payment session token is not valid for this payment session."
 SESSION_NOT_FOUND = "Payment session not found."

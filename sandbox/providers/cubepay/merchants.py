@@ -1,0 +1,118 @@
+"""CubePay merchants a scenario declares: their API keys, merchant id and webhook settings.
+
+The scenario's `merchants` section holds, per merchant, a `cubepay:` block validated by
+`CubePayMerchant` (the provider's `merchant_model`). Grain gives each merchant two
+identifiers (payment-sdk/api-reference/authentication): the API key, a server-side secret, and
+the merchant id, the public one the browser SDK is initialised with
+(`NEXT_PUBLIC_CUBEPAY_MERCHANT_ID`). A block ties them together: its `api_keys` name its
+`merchant_id` (default: the block's name), which owns the sessions, is what `/cubepay/demo`
+hands `CubePaySDK.init`, and names the built-in webhook inbox `cubepay-<merchant_id>`.
+
+Declaring any key turns on strict mode: only declared keys are accepted. Without declared keys
+every key is its own merchant, a digest of the key (`accounts.merchant_id`), as before. The
+docs describe no IP allowlist for CubePay keys, so a block has none.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from sandbox.providers.cubepay import lifecycle, tokens
+from sandbox.providers.cubepay.accounts import NAME, merchant_id
+from sandbox.scenarios import ScenarioError
+from sandbox.webhooks import Endpoint
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+# Invented: API keys have no documented format; any visible-ASCII bearer value is a key, and
+# one that looks like a JWT is taken for a paymentSessionToken (so it cannot be declared).
+API_KEY = re.compile(r"^[\x21-\x7e]{1,512}$")
+_MERCHANT_ID = r"^[A-Za-z0-9_-]{1,64}$"  # it goes into inbox names, control paths and the page's JS
+
+
+class CubePayWebhook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, description="where deliveries go (default: the inbox cubepay-<merchant_id>)")
+    secret: str | None = Field(None, min_length=1, description="HMAC-SHA256 key of X-CubePay-Signature")
+    events: list[str] | None = Field(None, description="statuses whose updates are sent (default: every one)")
+
+    @field_validator("events")
+    @classmethod
+    def _known_statuses(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or ()) - set(lifecycle.STATUSES))
+        if unknown:
+            raise ValueError(f"CubePay sends no events {unknown}; its events are the statuses {list(lifecycle.STATUSES)}")
+        return value
+
+
+def _api_key(key: str) -> str:
+    if not API_KEY.match(key):
+        raise ValueError(f"{key!r} is not an API key: 1-512 visible ASCII characters, no spaces")
+    if tokens.looks_like_jwt(key):
+        raise ValueError(f"{key[:16]}... looks like a paymentSessionToken (a JWT), not an API key")
+    return key
+
+
+class CubePayMerchant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_keys: list[Annotated[str, AfterValidator(_api_key)]] = Field(
+        [], description="the merchant's API keys (declaring any turns on strict mode)"
+    )
+    merchant_id: str | None = Field(None, pattern=_MERCHANT_ID, description="the public merchant id (default: name)")
+    webhook: CubePayWebhook | None = None
+
+
+def _merchants(scenario: Any) -> dict[str, CubePayMerchant]:
+    return scenario.merchants_for(NAME)  # type: ignore[no-any-return]
+
+
+def directory(scenario: Any) -> dict[str, str]:
+    """Declared API key -> the merchant id it names (empty: not strict). A key or a merchant id
+    declared by two blocks would be ambiguous: a `FILE:LINE` load error."""
+    keys: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    problems = []
+    for name, block in _merchants(scenario).items():
+        merchant = block.merchant_id or name
+        if merchant in owners:
+            where = ["merchants", name, NAME, "merchant_id"] if block.merchant_id else ["merchants", name]
+            problems.append(f"{scenario.where(where)}: {'.'.join(where)}: merchant id {merchant!r} "
+                            f"is already merchant {owners[merchant]!r}'s")
+        owners[merchant] = name
+        for index, key in enumerate(block.api_keys):
+            if key in keys:
+                where = ["merchants", name, NAME, "api_keys", index]
+                problems.append(f"{scenario.where(where)}: {'.'.join(map(str, where))}: this key is "
+                                f"already declared for merchant id {keys[key]!r}")
+            keys.setdefault(key, merchant)
+    if problems:
+        raise ScenarioError(problems)
+    return keys
+
+
+def merchant_of_key(sandbox: Sandbox, key: str) -> str | None:
+    """The merchant `key` names: the declared one in strict mode (None for an undeclared key),
+    else the key's own digest merchant (`accounts.merchant_id`)."""
+    declared = directory(sandbox.scenario)
+    if declared:
+        return declared.get(key)
+    return merchant_id(key)
+
+
+def endpoints(scenario: Any, default_secret: Any) -> dict[str, Endpoint]:
+    """Merchant id -> webhook endpoint, for the blocks that set `webhook`. `Sandbox.reset` calls
+    this on every load, so it is also where the blocks are checked as a whole (`directory`)."""
+    directory(scenario)
+    found = {}
+    for name, block in _merchants(scenario).items():
+        if block.webhook is not None:
+            merchant, hook = block.merchant_id or name, block.webhook
+            events = frozenset(hook.events) if hook.events is not None else None
+            found[merchant] = Endpoint(hook.url, hook.secret or default_secret(merchant), events)
+    return found
