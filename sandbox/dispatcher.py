@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import httpx
-
 from sandbox.webhooks import Attempt, Delivery
 
 if TYPE_CHECKING:
+    import httpx
+
     from sandbox.app import Sandbox
 
 MAX_ROUNDS = 10_000  # a bound on one catch-up; every delivery has a finite schedule anyway
@@ -28,7 +28,8 @@ MAX_ROUNDS = 10_000  # a bound on one catch-up; every delivery has a finite sche
 class Dispatcher:
     def __init__(self) -> None:
         self.wake = asyncio.Event()
-        self.client: httpx.AsyncClient | None = None
+        self.client: httpx.AsyncClient | None = None  # the live loop's, made on its first delivery to a URL
+        self._live = False  # whether `run()` is looping (and so owns `client`)
         # One round at a time: the live server's loop and a `POST /_sandbox/webhooks/flush` would
         # otherwise both pick the same due delivery and send it twice. A flush that comes while
         # the loop is sending waits for that round, so what it returns has been attempted.
@@ -60,6 +61,12 @@ class Dispatcher:
             sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=verified))
             delivery.record(Attempt(number, at, f"inbox:{delivery.inbox}", 200, None, 0.0))
             return
+        # httpx (and a client, whose TLS context loads the CA bundle) only once a webhook goes to a
+        # URL: most runs send none, and both cost `sandbox serve` ~50 ms before its first answer.
+        import httpx
+
+        if self.client is None and self._live:
+            self.client = httpx.AsyncClient()
         status: int | None = None
         error: str | None = None
         try:
@@ -79,20 +86,22 @@ class Dispatcher:
 
     async def run(self, sandbox_of: Callable[[], Sandbox], tick: float) -> None:
         """The live server's loop: deliver when nudged, and at least once a tick."""
-        async with httpx.AsyncClient() as client:
-            self.client = client
-            try:
-                while True:
-                    try:
-                        await asyncio.wait_for(self.wake.wait(), timeout=tick)
-                    except TimeoutError:
-                        pass
-                    self.wake.clear()
-                    sandbox = sandbox_of()
-                    sandbox.expire_due()
-                    await self.deliver_due(sandbox)
-            finally:
-                self.client = None
+        self._live = True
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=tick)
+                except TimeoutError:
+                    pass
+                self.wake.clear()
+                sandbox = sandbox_of()
+                sandbox.expire_due()
+                await self.deliver_due(sandbox)
+        finally:
+            self._live = False
+            client, self.client = self.client, None
+            if client is not None:
+                await client.aclose()
 
 
 def _inbox_entry(delivery: Delivery, *, verified: bool) -> dict[str, object]:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import functools
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -270,9 +270,27 @@ def _deliver(act: Act, response: Response) -> Response:
     return response
 
 
-class DroppedConnection(httpx.RemoteProtocolError):
-    """Raised to an in-process (ASGI transport) client, which has no socket to close: httpx
-    clients catch it as the same `httpx.TransportError` a real dropped connection gives."""
+@functools.cache
+def dropped_connection() -> type[Exception]:
+    """The error raised to an in-process (ASGI transport) client, which has no socket to close:
+    httpx clients catch it as the same `httpx.TransportError` a real dropped connection gives.
+
+    Built on first use: only in-process clients ever see it, and they have httpx loaded already,
+    while importing httpx for `sandbox serve` costs ~35 ms of its startup."""
+    import httpx
+
+    class DroppedConnection(httpx.RemoteProtocolError):
+        """A connection the sandbox dropped on purpose (a scenario fault), seen in-process."""
+
+    DroppedConnection.__qualname__ = "DroppedConnection"
+    return DroppedConnection
+
+
+def __getattr__(name: str) -> Any:
+    # `from sandbox.faults import DroppedConnection` keeps working (PEP 562), without httpx at import.
+    if name == "DroppedConnection":
+        return dropped_connection()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def _hang_up(receive: Receive, what: str) -> None:
@@ -281,7 +299,7 @@ async def _hang_up(receive: Receive, what: str) -> None:
     a 500 in our place."""
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
     if transport is None:
-        raise DroppedConnection(f"sandbox fault: {what}")
+        raise dropped_connection()(f"sandbox fault: {what}")
     transport.close()
     while (await receive())["type"] != "http.disconnect":
         pass
