@@ -63,3 +63,42 @@ def test_two(sandbox):
     assert all(merchant.startswith("mch_") for merchant in merchants)
 """)
     pytester.runpytest("--sandbox-mode=inprocess", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+STRICT_THEN_PER_TEST_KEY = """
+import pytest
+
+SHOP = {"merchants": {"shop": {"cubepay": {"api_keys": ["shop-key-1"], "merchant_id": "mch_shop",
+                                           "webhook": {"secret": "whsec_shop"}}}}}
+BODY = {"amount": "5.00", "currency": "USD"}
+
+
+@pytest.mark.sandbox(scenario=SHOP)
+def test_a_scenario_that_declares_keys(sandbox):
+    url = sandbox.url("cubepay") + "/payment-sessions"
+    own = {"Authorization": "Bearer " + sandbox.credentials("cubepay")["api_key"]}
+    refused = sandbox.http.post(url, json=BODY, headers=own)
+    assert refused.status_code == 401 and "invalid or revoked" in refused.json()["error"]
+    made = sandbox.http.post(url, json=BODY, headers={"Authorization": "Bearer shop-key-1"})
+    assert made.status_code == 200, made.text
+    sandbox.act("cubepay", made.json()["paymentSessionId"], "fund")
+    sandbox.flush_webhooks()
+    [entry] = sandbox.inbox("cubepay-mch_shop")
+    assert entry["verified"] is True
+
+
+def test_the_next_test_gets_its_own_key_again(sandbox):
+    own = {"Authorization": "Bearer " + sandbox.credentials("cubepay")["api_key"]}
+    made = sandbox.http.post(sandbox.url("cubepay") + "/payment-sessions", json=BODY, headers=own)
+    assert made.status_code == 200, made.text
+    session = sandbox.session("cubepay", made.json()["paymentSessionId"])
+    assert session["sandbox"]["merchant"] == sandbox.merchant("cubepay")
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_strict_cubepay_scenario_refuses_the_per_test_key_and_does_not_outlive_its_test(
+    pytester: pytest.Pytester, mode: str
+) -> None:
+    pytester.makepyfile(STRICT_THEN_PER_TEST_KEY)
+    pytester.runpytest(mode, "-p", "no:randomly").assert_outcomes(passed=2)

@@ -19,7 +19,7 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 DEMONSTRATES: dict[str, list[str]] = {
     "payviox-happy-path": ["<- 201", "open -> succeeded (pay_succeeded)"],
     "cdp-happy-path": ["-> capture_succeeded (capture_succeeded)"],
-    "cubepay-happy-path": ["CAPTURING -> SUCCEEDED"],
+    "cubepay-happy-path": ["CAPTURING -> SUCCEEDED", "webhook SUCCEEDED -> inbox:cubepay-mch_shop"],
     "payviox-rate-limit-per-ip": ['<- 429 {"error":"rate_limit_exceeded"', '"type":"ip","retry_after":60}'],
     "payviox-rate-limit-per-customer": ['<- 429 {"error":"rate_limit_exceeded"', '"type":"customer"'],
     "payviox-ip-mismatch": ['<- 403 {"error":"IP mismatch","message":"Request IP does not match session IP"}'],
