@@ -42,8 +42,9 @@ async def test_declared_keys_are_accepted_and_name_the_declared_merchant() -> No
         # a rotated key (authentication: "Rotate API Keys") names the same merchant, under either prefix
         again = await read(client, made["paymentSessionId"], bearer(SHOP_KEY_NEXT))
         assert again["status"] == "PENDING"
-        other = await client.get(f"/cubepay/api/v1/payment-sessions/{made['paymentSessionId']}",
-                                 headers=bearer(GLOBEX_KEY))
+        other = await client.get(
+            f"/cubepay/api/v1/payment-sessions/{made['paymentSessionId']}", headers=bearer(GLOBEX_KEY)
+        )
         assert (other.status_code, other.json()) == (404, {"error": "Payment session not found."})
         # the session token carries the declared merchant: the SDK's routes work as before
         assert (await read(client, made["paymentSessionId"], bearer(made["paymentSessionToken"])))["status"]
@@ -83,7 +84,8 @@ async def test_without_declared_keys_any_key_is_its_own_merchant_as_before() -> 
 
 async def test_the_demo_page_and_its_backend_act_as_the_merchant_that_declares_the_demo_key() -> None:
     merchants = {"shop": {"cubepay": {"api_keys": ["demo-key-1"], "merchant_id": "mch_shop"}}}
-    async with client_for(make_app(merchants=merchants, providers={"cubepay": {"demo_api_key": "demo-key-1"}})) as client:
+    providers = {"cubepay": {"demo_api_key": "demo-key-1"}}
+    async with client_for(make_app(merchants=merchants, providers=providers)) as client:
         page = await client.get("/cubepay/demo")
         assert 'const MERCHANT_ID = "mch_shop";' in page.text  # what CubePaySDK.init gets
         made = await client.post("/cubepay/demo/api/payment-sessions", json={"amount": 12.5})
@@ -99,7 +101,8 @@ async def test_an_undeclared_demo_key_is_refused_in_strict_mode() -> None:
 
 async def test_a_declared_webhook_receives_the_merchants_deliveries(receiver: tuple[Receiver, str]) -> None:
     hooks, url = receiver
-    async with strict(merchant_id="mch_shop", webhook={"url": url, "secret": "whsec_shop", "events": ["FUNDED"]}) as client:
+    hook = {"url": url, "secret": "whsec_shop", "events": ["FUNDED"]}
+    async with strict(merchant_id="mch_shop", webhook=hook) as client:
         expected = [{"provider": "cubepay", "merchant": "mch_shop", "url": url, "events": ["FUNDED"]}]
         assert (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"] == expected
         await client.post("/_sandbox/reset")
@@ -142,7 +145,7 @@ async def test_a_fault_can_match_the_declared_merchant() -> None:
         ('api_keys: ["two words"]', "merchants.acme.cubepay.api_keys.0: 'two words' is not an API key"),
         ("api_keys: [eyJhbGciOi.eyJzdWIi.c2ln]", "merchants.acme.cubepay.api_keys.0: eyJhbGciOi.eyJzd... looks like"),
         ("merchant_id: mch shop", "merchants.acme.cubepay.merchant_id: String should match pattern"),
-        ("webhook: {events: [FUNDED, PAID]}", "merchants.acme.cubepay.webhook.events: CubePay sends no events ['PAID']"),
+        ("webhook: {events: [FUNDED, PAID]}", "merchants.acme.cubepay.webhook.events: CubePay sends no events"),
         ("webhook: {url: http://x, token: y}", "merchants.acme.cubepay.webhook.token: Extra inputs are not permitted"),
         ("allowed_ips: [10.0.0.0/8]", "merchants.acme.cubepay.allowed_ips: Extra inputs are not permitted"),
     ],
@@ -157,10 +160,14 @@ def test_a_bad_merchant_block_is_a_line_numbered_error(block: str, problem: str)
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("merchants:\n  shop:\n    cubepay: {api_keys: [k1]}\n  other:\n    cubepay:\n      api_keys: [k2, k1]\n",
-         "m.yaml:6: merchants.other.cubepay.api_keys.1: this key is already declared for merchant id 'shop'"),
-        ("merchants:\n  shop:\n    cubepay: {api_keys: [k1]}\n  other:\n    cubepay:\n      merchant_id: shop\n",
-         "m.yaml:6: merchants.other.cubepay.merchant_id: merchant id 'shop' is already merchant 'shop''s"),
+        (
+            "merchants:\n  shop:\n    cubepay: {api_keys: [k1]}\n  other:\n    cubepay:\n      api_keys: [k2, k1]\n",
+            "m.yaml:6: merchants.other.cubepay.api_keys.1: this key is already declared for merchant id 'shop'",
+        ),
+        (
+            "merchants:\n  shop:\n    cubepay: {api_keys: [k1]}\n  other:\n    cubepay:\n      merchant_id: shop\n",
+            "m.yaml:6: merchants.other.cubepay.merchant_id: merchant id 'shop' is already merchant 'shop''s",
+        ),
     ],
 )
 async def test_a_key_or_merchant_id_declared_twice_is_refused_and_the_old_scenario_stays(
@@ -171,5 +178,6 @@ async def test_a_key_or_merchant_id_declared_twice_is_refused_and_the_old_scenar
     assert response.status_code == 400
     assert response.json()["problems"] == [problem]
     assert (await client.get("/_sandbox/scenario")).json()["scenario"] == before
-    assert (await client.post("/cubepay/payment-sessions", json={"amount": "1.00", "currency": "USD"},
-                              headers=API_KEY)).status_code == 200  # still not strict
+    assert (
+        await client.post("/cubepay/payment-sessions", json={"amount": "1.00", "currency": "USD"}, headers=API_KEY)
+    ).status_code == 200  # still not strict

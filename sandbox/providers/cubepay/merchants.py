@@ -46,7 +46,8 @@ class CubePayWebhook(BaseModel):
     def _known_statuses(cls, value: list[str] | None) -> list[str] | None:
         unknown = sorted(set(value or ()) - set(lifecycle.STATUSES))
         if unknown:
-            raise ValueError(f"CubePay sends no events {unknown}; its events are the statuses {list(lifecycle.STATUSES)}")
+            statuses = list(lifecycle.STATUSES)
+            raise ValueError(f"CubePay sends no events {unknown}; its events are the statuses {statuses}")
         return value
 
 
@@ -82,14 +83,17 @@ def directory(scenario: Any) -> dict[str, str]:
         merchant = block.merchant_id or name
         if merchant in owners:
             where = ["merchants", name, NAME, "merchant_id"] if block.merchant_id else ["merchants", name]
-            problems.append(f"{scenario.where(where)}: {'.'.join(where)}: merchant id {merchant!r} "
-                            f"is already merchant {owners[merchant]!r}'s")
+            problems.append(
+                f"{scenario.where(where)}: {'.'.join(where)}: merchant id {merchant!r} "
+                f"is already merchant {owners[merchant]!r}'s"
+            )
         owners[merchant] = name
         for index, key in enumerate(block.api_keys):
             if key in keys:
-                where = ["merchants", name, NAME, "api_keys", index]
-                problems.append(f"{scenario.where(where)}: {'.'.join(map(str, where))}: this key is "
-                                f"already declared for merchant id {keys[key]!r}")
+                at = ["merchants", name, NAME, "api_keys", str(index)]
+                problems.append(
+                    f"{scenario.where(at)}: {'.'.join(at)}: this key is already declared for merchant id {keys[key]!r}"
+                )
             keys.setdefault(key, merchant)
     if problems:
         raise ScenarioError(problems)

@@ -23,6 +23,7 @@ from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
 from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
 from sandbox.providers.cubepay.records import CubePaySession, money
 
+
 def authenticate(call: Call, need: str) -> Merchant:
     """`need`: "api_key" (server routes), "token" (the SDK's routes), "session" (either), "demo"."""
     if need == "demo":  # the demo page's own backend route holds the demo merchant's key
