@@ -19,13 +19,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount
 
 from sandbox import control, fixtures, pipeline
 from sandbox.clock import Clock
+from sandbox.cors import CORS
 from sandbox.dispatcher import Dispatcher
 from sandbox.entropy import Entropy
 from sandbox.errors import PayloadTooLarge
@@ -164,8 +164,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=mounts,
         lifespan=lifespan,
-        # The browser SDKs (Payviox with a pk_ key, CubePay's modal) call the API cross-origin.
-        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])],
+        middleware=[Middleware(CORS)],  # the browser SDKs call the API cross-origin (cors.py)
         exception_handlers={404: _not_found, PayloadTooLarge: _too_large},
     )
     app.state.sandbox = sandbox
