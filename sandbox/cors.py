@@ -15,25 +15,7 @@ from __future__ import annotations
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
-def header(raw: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
-    """The first value of header `name` (lowercase), as Starlette's `Headers.get` finds it."""
-    for key, value in raw:
-        if key == name:
-            return value
-    return None
-
-
-def set_header(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
-    """As Starlette's `MutableHeaders[name] = value`: the first occurrence is replaced in place,
-    any others removed; appended when absent."""
-    found = [index for index, (key, _) in enumerate(raw) if key == name]
-    for index in reversed(found[1:]):
-        del raw[index]
-    if found:
-        raw[found[0]] = (name, value)
-    else:
-        raw.append((name, value))
+from sandbox import rawheaders
 
 
 class CORS(CORSMiddleware):
@@ -45,11 +27,11 @@ class CORS(CORSMiddleware):
             await self.app(scope, receive, send)
             return
         request_headers = scope["headers"]
-        origin = header(request_headers, b"origin")
+        origin = rawheaders.first(request_headers, b"origin")
         if (
             origin is not None
             and scope["method"] == "OPTIONS"
-            and header(request_headers, b"access-control-request-method") is not None
+            and rawheaders.first(request_headers, b"access-control-request-method") is not None
         ):
             await super().__call__(scope, receive, send)  # the preflight: Starlette answers it
             return
@@ -58,9 +40,9 @@ class CORS(CORSMiddleware):
             if message["type"] == "http.response.start":
                 headers = message["headers"] = list(message.get("headers", ()))
                 if origin is not None:
-                    set_header(headers, b"access-control-allow-origin", b"*")
+                    rawheaders.put(headers, b"access-control-allow-origin", b"*")
                 vary = [value for key, value in headers if key == b"vary"]
-                set_header(headers, b"vary", b", ".join([*vary, b"Origin"]))
+                rawheaders.put(headers, b"vary", b", ".join([*vary, b"Origin"]))
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

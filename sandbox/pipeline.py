@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
-from sandbox import jsonwire
+from sandbox import jsonwire, rawheaders
 from sandbox.errors import MalformedBody, MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError
 from sandbox.journal import Entry
 from sandbox.machine import Lifecycle
@@ -145,14 +145,16 @@ class Provider(Protocol):
 
 def client_ip(request: Request) -> str:
     """The socket peer, or the first X-Forwarded-For hop (a sandbox convenience, documented)."""
-    forwarded = request.headers.get("x-forwarded-for")
+    forwarded = rawheaders.get(request.scope, b"x-forwarded-for")
     if forwarded:
         return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else "127.0.0.1"
+    peer = request.scope.get("client")  # what `request.client` wraps in an Address, unwrapped
+    host: str = peer[0] if peer else "127.0.0.1"
+    return host
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+    declared = rawheaders.get(request.scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request bodies are limited to {limit} bytes")
     chunks: list[bytes] = []

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from sandbox import rawheaders
 from sandbox.errors import Forbidden, InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.providers.payviox import merchants, pages, payer, schemas, sdk, webhooks
@@ -30,7 +31,7 @@ _KEY = re.compile(r"^(pk|sk)_(test|live)_([A-Za-z0-9_-]{1,100})$")
 
 
 def authenticate(call: Call, need: str) -> Merchant:
-    scheme, _, key = call.request.headers.get("authorization", "").partition(" ")
+    scheme, _, key = (rawheaders.get(call.request.scope, b"authorization") or "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthorized("missing Authorization: Bearer <pk_test_... or sk_test_...>")
