@@ -141,7 +141,8 @@ class Sandbox:
             step = provider.lifecycle.expire_due(record, moment)
             if step is not None:
                 fired.append(step)
-        self.emit(*fired)
+        if fired:  # runs before every request, and almost always finds nothing due
+            self.emit(*fired)
         return fired
 
 

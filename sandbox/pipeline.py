@@ -192,6 +192,8 @@ def start_call(request: Request, provider: Provider, operation: str) -> Call:
 async def run(call: Call, op: Operation | None) -> Response:
     """Run one request through the flow; `op` is None for an unmatched path or method."""
     response = await _flow(call, op)
+    if not call.sandbox.faults.rules:  # no scenario fault armed (the usual case): nothing to try
+        return response
     return await call.sandbox.faults.after_commit(call, response)  # scenario fault, after commit
 
 
@@ -208,9 +210,10 @@ async def _flow(call: Call, op: Operation | None) -> Response:
         if op.limits is not None:
             for rule in op.limits(call):
                 sandbox.limiter.hit(call.provider.name, call.merchant.id if call.merchant else "", rule, call.now)
-        injected = await sandbox.faults.before_commit(call, op)  # scenario fault, before commit
-        if injected is not None:
-            return _finish(call, injected)
+        if sandbox.faults.rules:
+            injected = await sandbox.faults.before_commit(call, op)  # scenario fault, before commit
+            if injected is not None:
+                return _finish(call, injected)
         key = op.idempotency_key(call) if op.idempotency_key else None
         if key is not None:
             return _replay_or_run(call, op, key)
