@@ -48,28 +48,30 @@ class Validator:
 
     def field(self, attribute: str, value: Any, *, required: bool, kind: str, minimum: int | None = None,
               max_length: int | None = None) -> Any:
-        """Check one value; returns it (trimmed, for strings) when it passes, else None."""
-        name = label(attribute)
+        """Check one value; returns it (trimmed, for strings) when it passes, else None.
+        (Runs a dozen times per created session: the attribute's label is built only for a message.)"""
         if missing(value):
             if required:
-                self.fail(attribute, f"The {name} field is required.")
+                self.fail(attribute, f"The {label(attribute)} field is required.")
             return None
         check: Callable[[Any], bool] = _KINDS[kind]
         if not check(value):
-            self.fail(attribute, _KIND_MESSAGES[kind].format(name=name))
+            self.fail(attribute, _KIND_MESSAGES[kind].format(name=label(attribute)))
             return None
         if isinstance(value, str):
             value = value.strip()
         if minimum is not None and value < minimum:
-            self.fail(attribute, f"The {name} field must be at least {minimum}.")
+            self.fail(attribute, f"The {label(attribute)} field must be at least {minimum}.")
             return None
         if max_length is not None and len(value) > max_length:
-            self.fail(attribute, f"The {name} field must not be greater than {max_length} characters.")
+            self.fail(attribute, f"The {label(attribute)} field must not be greater than {max_length} characters.")
             return None
         return value
 
-    def take(self, attribute: str, **rules: Any) -> Any:
-        value = self.field(attribute, self.data.get(attribute), **rules)
+    def take(self, attribute: str, *, required: bool, kind: str, minimum: int | None = None,
+             max_length: int | None = None) -> Any:
+        value = self.field(attribute, self.data.get(attribute), required=required, kind=kind, minimum=minimum,
+                           max_length=max_length)
         if value is not None:
             self.clean[attribute] = value
         return value
