@@ -52,10 +52,25 @@ class Validator:
     def fail(self, attribute: str, message: str) -> None:
         self.errors.setdefault(attribute, []).append(message)
 
-    def field(self, attribute: str, value: Any, *, required: bool, kind: str, minimum: int | None = None,
+    def field(self, attribute: str, value: Any, required: bool, kind: str, minimum: int | None = None,
               max_length: int | None = None) -> Any:
         """Check one value; returns it (trimmed, for strings) when it passes, else None.
         (Runs a dozen times per created session: the attribute's label is built only for a message.)"""
+        # The usual case first, with the same outcome as the rules below: a non-blank string, or an
+        # integer in range, within its bound. Exact classes only (a bool is not an integer), and
+        # only when the other bound is unset (a string has no minimum, an integer no length).
+        if kind == "string" and value.__class__ is str and minimum is None:
+            stripped = value.strip()
+            if stripped and (max_length is None or len(stripped) <= max_length):
+                return stripped
+        elif (
+            kind == "integer"
+            and value.__class__ is int
+            and max_length is None
+            and -INT64 <= value <= INT64
+            and (minimum is None or value >= minimum)
+        ):
+            return value
         if missing(value):
             if required:
                 self.fail(attribute, f"The {label(attribute)} field is required.")
@@ -79,8 +94,7 @@ class Validator:
         value = self.data.get(attribute)
         if value is None and not required:  # an optional field left out: nothing to check (the usual case)
             return None
-        value = self.field(attribute, value, required=required, kind=kind, minimum=minimum,
-                           max_length=max_length)
+        value = self.field(attribute, value, required, kind, minimum, max_length)  # positional: cheaper than keywords
         if value is not None:
             self.clean[attribute] = value
         return value
