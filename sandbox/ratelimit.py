@@ -20,7 +20,10 @@ from sandbox.errors import RateLimited
 _SWEEP_AT = 10_000
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: two are built per Payviox session creation, and a frozen dataclass sets each
+# field through object.__setattr__ (~5k more instructions per Limit, callgrind). Nothing
+# hashes or keeps a Limit; `hit` reads it once.
+@dataclass(slots=True)
 class Limit:
     bucket: str
     subject: str
