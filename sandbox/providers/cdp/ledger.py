@@ -27,8 +27,6 @@ from sandbox.providers.cdp.schemas import CANNOT_AUTHORIZE, FAILURES
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
 
-ID_PREFIX = {"authorization": "authorization", "capture": "capture", "void": "void", "refund": "refund"}
-
 
 def settings(sandbox: Sandbox) -> CdpSettings:
     return sandbox.provider_settings("cdp")  # type: ignore[no-any-return]
@@ -109,7 +107,7 @@ def begin(
     plan = settings(sandbox).settlement
     action = Action(
         kind=kind,
-        id=new_id(sandbox, ID_PREFIX[kind]),
+        id=new_id(sandbox, kind),  # the spec's prefixes are the kinds: capture_<uuid>, ...
         session_id=session.id,
         amount=amount,
         created_at=now,
