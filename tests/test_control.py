@@ -6,23 +6,16 @@ import httpx
 import pytest
 
 from conftest import client_for, make_app
+from providers.payviox_calls import SECRET, order
 
 pytestmark = pytest.mark.anyio
-SECRET = {"Authorization": "Bearer sk_test_acme"}
-ORDER = {
-    "amount": 1500,
-    "currency": "EUR",
-    "customer": "c@example.com",
-    "order_id": "A-1",
-    "items": [{"name": "Socks", "quantity": 3, "price": 500}],
-}
 
 
 async def _script(client: httpx.AsyncClient) -> list[bytes]:
     """A fixed sequence of calls; returns every response body."""
     bodies = []
     for n in range(3):
-        created = await client.post("/payviox/session", json={**ORDER, "order_id": f"A-{n}"}, headers=SECRET)
+        created = await client.post("/payviox/session", json=order(order_id=f"A-{n}"), headers=SECRET)
         bodies.append(created.content)
         session_id = created.json()["session_id"]
         paid = await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={"outcome": "succeeded"})
@@ -68,7 +61,7 @@ async def test_running_clock_moves_with_wall_time_and_can_be_advanced() -> None:
 
 
 async def test_journal_masks_credentials_and_filters(client: httpx.AsyncClient) -> None:
-    await client.post("/payviox/session", json=ORDER, headers={"Authorization": "Bearer sk_test_supersecretkey"})
+    await client.post("/payviox/session", json=order(), headers={"Authorization": "Bearer sk_test_supersecretkey"})
     await client.get("/_sandbox/health")
     entries = (await client.get("/_sandbox/requests", params={"provider": "payviox"})).json()["requests"]
     assert len(entries) == 1
@@ -76,7 +69,7 @@ async def test_journal_masks_credentials_and_filters(client: httpx.AsyncClient) 
     assert entry["request"]["headers"]["authorization"] == "Bearer sk_test_…tkey"
     assert "sk_test_supersecretkey" not in str(entry)
     assert (entry["operation"], entry["status"], entry["merchant"]) == ("create_session", 201, "supersecretkey")
-    assert entry["request"]["body"]["order_id"] == "A-1"
+    assert entry["request"]["body"]["order_id"] == "order_12345"
     assert entry["client_ip"] == "198.51.100.10"
 
 
@@ -92,7 +85,7 @@ async def test_journal_is_capped() -> None:
 
 
 async def test_session_inspection_shows_state_and_history(client: httpx.AsyncClient) -> None:
-    session_id = (await client.post("/payviox/session", json=ORDER, headers=SECRET)).json()["session_id"]
+    session_id = (await client.post("/payviox/session", json=order(), headers=SECRET)).json()["session_id"]
     await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={"outcome": "pending_review"})
     body = (await client.get(f"/_sandbox/payviox/sessions/{session_id}")).json()
     assert body["status"] == "pending_review"
@@ -107,7 +100,7 @@ async def test_session_inspection_shows_state_and_history(client: httpx.AsyncCli
 
 
 async def test_events_record_every_transition(client: httpx.AsyncClient) -> None:
-    session_id = (await client.post("/payviox/session", json=ORDER, headers=SECRET)).json()["session_id"]
+    session_id = (await client.post("/payviox/session", json=order(), headers=SECRET)).json()["session_id"]
     await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay")
     await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/refund")
     events = (await client.get("/_sandbox/events")).json()["events"]

@@ -8,21 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from providers.payviox_calls import SECRET, order
 
 from sandbox.app import ScenarioModel
 from sandbox.cli import main
 from sandbox.scenarios import ScenarioError, load_text
 
 pytestmark = pytest.mark.anyio
-
-SECRET = {"Authorization": "Bearer sk_test_acme"}
-ORDER = {
-    "amount": 1000,
-    "currency": "USD",
-    "customer": "c1",
-    "order_id": "o1",
-    "items": [{"name": "Plan", "quantity": 1, "price": 1000}],
-}
 
 GOOD = """\
 name: good
@@ -127,7 +119,7 @@ def test_check_builds_fixtures_and_reports_one_that_fails(tmp_path: Path, capsys
 
 
 async def test_put_loads_a_scenario_and_resets(client: httpx.AsyncClient) -> None:
-    before = await client.post("/payviox/session", json=ORDER, headers=SECRET)
+    before = await client.post("/payviox/session", json=order(), headers=SECRET)
     assert before.status_code == 201
     response = await client.put("/_sandbox/scenario", content=GOOD)
     assert response.status_code == 200, response.text
@@ -150,7 +142,7 @@ async def test_put_accepts_json(client: httpx.AsyncClient) -> None:
 
 async def test_a_bad_put_is_400_with_line_numbers_and_the_old_scenario_stays(client: httpx.AsyncClient) -> None:
     assert (await client.put("/_sandbox/scenario", content=GOOD)).status_code == 200
-    session = (await client.post("/payviox/session", json=ORDER, headers=SECRET)).json()["session_id"]
+    session = (await client.post("/payviox/session", json=order(), headers=SECRET)).json()["session_id"]
     bad = GOOD.replace("  - name: no-balance\n", "  - name: no-balance\n    phaze: after_commit\n")
     response = await client.put("/_sandbox/scenario?source=demo.yaml", content=bad)
     assert response.status_code == 400
