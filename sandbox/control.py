@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import control_scenario, control_webhooks, jsonwire, pipeline
+from sandbox import jsonwire, pipeline
 from sandbox.clock import iso, parse_instant
 from sandbox.pipeline import Operation
 
@@ -184,6 +184,9 @@ async def action(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
+    # Imported here, not at the top: both modules reuse this one's helpers (_json, _error, _body).
+    from sandbox import control_scenario, control_webhooks
+
     return [
         Route("/health", health, methods=["GET"]),
         Route("/reset", reset, methods=["POST"]),

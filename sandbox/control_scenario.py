@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import jsonwire, pipeline
+from sandbox import pipeline
+from sandbox.control import _json
 from sandbox.scenarios import Scenario, ScenarioError, load_text
 
 if TYPE_CHECKING:
@@ -36,12 +37,8 @@ def describe(sandbox: Sandbox) -> dict[str, Any]:
     }
 
 
-def _answer(body: Any, status: int = 200) -> Response:
-    return Response(jsonwire.dumps(body), status, media_type="application/json")
-
-
 async def show(request: Request) -> Response:
-    return _answer(describe(request.app.state.sandbox))
+    return _json(describe(request.app.state.sandbox))
 
 
 async def load(request: Request) -> Response:
@@ -60,11 +57,11 @@ async def load(request: Request) -> Response:
         return _invalid(error.problems)
     sandbox.settings = settings
     sandbox.reset()
-    return _answer(describe(sandbox))
+    return _json(describe(sandbox))
 
 
 def _invalid(problems: list[str]) -> Response:
-    return _answer({"error": "invalid_scenario", "message": "\n".join(problems), "problems": problems}, 400)
+    return _json({"error": "invalid_scenario", "message": "\n".join(problems), "problems": problems}, 400)
 
 
 def routes() -> list[Route]:

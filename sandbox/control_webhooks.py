@@ -16,42 +16,15 @@ shows every event.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox import jsonwire, pipeline
+from sandbox import pipeline
+from sandbox.control import _body, _error, _json, _sandbox
 from sandbox.webhooks import Endpoint, WebhookSource
-
-if TYPE_CHECKING:
-    from sandbox.app import Sandbox
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(jsonwire.dumps(body), status, media_type="application/json")
-
-
-def _error(status: int, message: str) -> Response:
-    return _json({"error": "invalid_request" if status == 400 else "not_found", "message": message}, status)
-
-
-def _sandbox(request: Request) -> Sandbox:
-    return request.app.state.sandbox  # type: ignore[no-any-return]
-
-
-async def _read(request: Request) -> bytes:
-    """The body, at most the sandbox's body limit (over it: PayloadTooLarge, a 413 from app.py)."""
-    return await pipeline.read_body(request, _sandbox(request).settings.body_limit)
-
-
-async def _object(request: Request) -> dict[str, Any] | None:
-    try:
-        value = jsonwire.loads(await _read(request) or b"{}")
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 async def deliveries(request: Request) -> Response:
@@ -69,7 +42,7 @@ async def redeliver(request: Request) -> Response:
     sandbox = _sandbox(request)
     original = sandbox.webhooks.get(request.path_params["delivery_id"])
     if original is None:
-        return _error(404, f"no delivery {request.path_params['delivery_id']!r}")
+        return _error(404, "not_found", f"no delivery {request.path_params['delivery_id']!r}")
     copy = sandbox.webhooks.redeliver(original, sandbox.clock.now())
     await sandbox.dispatcher.deliver_due(sandbox)
     return _json(copy.public())
@@ -97,14 +70,14 @@ async def set_endpoint(request: Request) -> Response:
     sandbox = _sandbox(request)
     provider = sandbox.providers.get(request.path_params["provider"])
     if not isinstance(provider, WebhookSource):
-        return _error(404, f"{request.path_params['provider']!r} is not a provider that sends webhooks")
-    body = await _object(request)
+        return _error(404, "not_found", f"{request.path_params['provider']!r} is not a provider that sends webhooks")
+    body = await _body(request)
     merchant = request.path_params["merchant"]
     url, secret, events = (body or {}).get("url"), (body or {}).get("secret"), (body or {}).get("events")
     if body is None or not (url is None or isinstance(url, str)) or not (secret is None or isinstance(secret, str)):
-        return _error(400, 'body must be {"url": str or null, "secret": str, "events": [str] or null}')
+        return _error(400, "invalid_request", 'body must be {"url": str or null, "secret": str, "events": [str] or null}')
     if events is not None and not (isinstance(events, list) and all(isinstance(item, str) for item in events)):
-        return _error(400, "events must be a list of event types, or null for the provider's default")
+        return _error(400, "invalid_request", "events must be a list of event types, or null for the provider's default")
     endpoint = Endpoint(url, secret or provider.webhook_secret(merchant), frozenset(events) if events else None)
     sandbox.webhooks.endpoints[(provider.name, merchant)] = endpoint
     return _json({"provider": provider.name, "merchant": merchant, "url": url,
@@ -113,10 +86,10 @@ async def set_endpoint(request: Request) -> Response:
 
 async def expect(request: Request) -> Response:
     sandbox = _sandbox(request)
-    body = await _object(request) or {}
+    body = await _body(request) or {}
     provider = sandbox.providers.get(str(body.get("provider")))
     if not isinstance(provider, WebhookSource) or not isinstance(body.get("secret"), str):
-        return _error(400, 'body must be {"provider": <a provider that sends webhooks>, "secret": str}')
+        return _error(400, "invalid_request", 'body must be {"provider": <a provider that sends webhooks>, "secret": str}')
     sandbox.webhooks.expectations[request.path_params["name"]] = (provider.name, body["secret"])
     return _json({"inbox": request.path_params["name"], "provider": provider.name})
 
@@ -125,7 +98,7 @@ async def receive(request: Request) -> Response:
     """Accept a delivery; verify it if the inbox was told what to expect, or is a merchant's default."""
     sandbox = _sandbox(request)
     name = request.path_params["name"]
-    raw = await _read(request)
+    raw = await pipeline.read_body(request, sandbox.settings.body_limit)  # over it: 413 (app.py)
     expected = sandbox.webhooks.expectation(name, sandbox.providers)
     verified = None
     if expected is not None:
