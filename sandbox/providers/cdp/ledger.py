@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.clock import iso
 from sandbox.errors import InvalidRequest, InvalidState
+from sandbox.evm import random_tx_hash
 from sandbox.machine import Transition
 from sandbox.providers.cdp import webhooks
 from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, DEADLINE_OF, LIFECYCLE, CdpSettings, Outcome, is_pending
@@ -133,7 +134,7 @@ def settle(sandbox: Sandbox, session: CdpSession, action: Action, outcome: Outco
     if outcome == "succeeded":
         _apply(session, action)
         if action.network is not None:
-            action.transactions = [{"transactionHash": "0x" + sandbox.entropy.hex(64), "network": action.network}]
+            action.transactions = [{"transactionHash": random_tx_hash(sandbox.entropy), "network": action.network}]
     else:
         code, message = FAILURES[action.kind]
         action.error = {"code": code, "message": message, "occurredAt": iso(at)}

@@ -19,6 +19,7 @@ from typing import Any
 
 from sandbox import jsonwire
 from sandbox.errors import InvalidRequest, NotFound, SandboxError
+from sandbox.evm import random_tx_hash
 from sandbox.pipeline import Call, Reply
 from sandbox.providers.cdp import ledger, validation
 from sandbox.providers.cdp.chains import CHAIN_IDS, DECIMALS, NETWORK_OF_CHAIN, ONCHAIN_ASSET, TOKEN_NAME, USDC, caip2
@@ -291,7 +292,7 @@ def authorize_x402(call: Call) -> Reply:
     body = authorize(call, session, source, message="Your payment was successfully submitted")
     receipt = {
         "success": True,
-        "transaction": "0x" + call.sandbox.entropy.hex(64),
+        "transaction": random_tx_hash(call.sandbox.entropy),
         "network": caip2(network),
         "payer": payer,
     }
