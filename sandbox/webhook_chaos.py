@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sandbox.faults import CountedRules, When, due
+from sandbox.webhooks import PENDING
 
 if TYPE_CHECKING:
     from sandbox.webhooks import Delivery
@@ -119,7 +120,7 @@ class WebhookChaos(CountedRules[WebhookRule]):
             if act.stale_timestamp:
                 delivery.sign_lag = max(delivery.sign_lag, act.stale_timestamp)
             copies += act.duplicate
-        return 0 if delivery.state != "pending" else copies
+        return 0 if delivery.state != PENDING else copies
 
 
 def _matches(match: ChaosMatch, delivery: Delivery) -> bool:

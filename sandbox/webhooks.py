@@ -5,8 +5,9 @@ fault after the commit can never lose an event. A provider that sends webhooks t
 into zero or more `Delivery`s (payload, signed headers, retry schedule); this module keeps them,
 says which are due on the sandbox clock, and records every attempt. Sending is `dispatcher.py`'s
 job; this module does no I/O. Per session, deliveries go out in order: a later one waits while
-an earlier one is still being retried. Everything is capped so a long run's memory stays flat. A scenario's `webhooks` rules
-(`webhook_chaos.py`) may drop, delay, duplicate, reorder or mis-sign a delivery as it is queued.
+an earlier one is still being retried. Everything is capped so a long run's memory stays flat.
+A scenario's `webhooks` rules (`webhook_chaos.py`) may drop, delay, duplicate, reorder or
+mis-sign a delivery as it is queued.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from sandbox import jsonwire
 from sandbox.clock import iso
 from sandbox.machine import Transition
 
@@ -219,8 +221,6 @@ class Webhooks:
         self, provider: str, merchant: str, session_id: str, event: Event, policy: Policy, secret: str, now: datetime
     ) -> list[Delivery]:
         """Queue `event` for each of the merchant's endpoints that is subscribed to it."""
-        from sandbox import jsonwire
-
         body = jsonwire.dumps(event.payload)
         queued = []
         for target in self.targets(provider, merchant, secret):
@@ -296,7 +296,6 @@ class Webhooks:
         self._next += 1
         self._deliveries[copy.id] = copy
         return copy
-
 
     def due(self, now: datetime) -> list[Delivery]:
         """Deliveries whose attempt is due, at most one per session and endpoint: the oldest still pending."""
