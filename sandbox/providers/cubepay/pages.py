@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import cache
 from pathlib import Path
 
 from sandbox.pipeline import Call, Operation, Reply
@@ -24,6 +25,7 @@ _PAGES = Path(__file__).parent / "pages"
 SDK_FILE = "cubist-pay-client-sdk.umd.js"
 
 
+@cache  # read on first use (not at startup), then kept: the files do not change while serving
 def _asset(name: str) -> str:
     return (_PAGES / name).read_text()
 
