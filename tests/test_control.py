@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from conftest import client_for, make_app
 from providers.payviox_calls import SECRET, order
 
@@ -104,7 +103,10 @@ async def test_events_record_every_transition(client: httpx.AsyncClient) -> None
     await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay")
     await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/refund")
     events = (await client.get("/_sandbox/events")).json()["events"]
-    assert [(event["action"], event["to"]) for event in events] == [("pay_succeeded", "succeeded"), ("refund", "refunded")]
+    assert [(event["action"], event["to"]) for event in events] == [
+        ("pay_succeeded", "succeeded"),
+        ("refund", "refunded"),
+    ]
 
 
 async def test_scenario_is_shown(client: httpx.AsyncClient) -> None:
