@@ -83,7 +83,8 @@ async def test_ip_mismatch_on_page_and_payment(client: httpx.AsyncClient) -> Non
 
 async def test_a_public_key_session_is_bound_to_the_creating_browser(client: httpx.AsyncClient) -> None:
     session_id = await create(client, {**PUBLIC, **AT})
-    assert (await client.get(f"/payviox/secure/{session_id}")).status_code == 403
+    elsewhere = await client.get(f"/payviox/secure/{session_id}")
+    assert (elsewhere.status_code, elsewhere.json()) == (403, IP_MISMATCH)
     assert (await client.get(f"/payviox/secure/{session_id}", headers=AT)).status_code == 200
 
 
