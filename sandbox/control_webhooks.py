@@ -75,9 +75,12 @@ async def set_endpoint(request: Request) -> Response:
     merchant = request.path_params["merchant"]
     url, secret, events = (body or {}).get("url"), (body or {}).get("secret"), (body or {}).get("events")
     if body is None or not (url is None or isinstance(url, str)) or not (secret is None or isinstance(secret, str)):
-        return _error(400, "invalid_request", 'body must be {"url": str or null, "secret": str, "events": [str] or null}')
+        shape = 'body must be {"url": str or null, "secret": str, "events": [str] or null}'
+        return _error(400, "invalid_request", shape)
     if events is not None and not (isinstance(events, list) and all(isinstance(item, str) for item in events)):
-        return _error(400, "invalid_request", "events must be a list of event types, or null for the provider's default")
+        return _error(
+            400, "invalid_request", "events must be a list of event types, or null for the provider's default"
+        )
     endpoint = Endpoint(url, secret or provider.webhook_secret(merchant), frozenset(events) if events else None)
     sandbox.webhooks.endpoints[(provider.name, merchant)] = endpoint
     return _json({"provider": provider.name, "merchant": merchant, "url": url,
@@ -89,7 +92,8 @@ async def expect(request: Request) -> Response:
     body = await _body(request) or {}
     provider = sandbox.providers.get(str(body.get("provider")))
     if not isinstance(provider, WebhookSource) or not isinstance(body.get("secret"), str):
-        return _error(400, "invalid_request", 'body must be {"provider": <a provider that sends webhooks>, "secret": str}')
+        shape = 'body must be {"provider": <a provider that sends webhooks>, "secret": str}'
+        return _error(400, "invalid_request", shape)
     sandbox.webhooks.expectations[request.path_params["name"]] = (provider.name, body["secret"])
     return _json({"inbox": request.path_params["name"], "provider": provider.name})
 

@@ -157,7 +157,8 @@ class CountedRules(Generic[R]):
             for key in type(rule).model_fields:
                 value = getattr(rule, key)
                 if key != "name":
-                    entry[key] = value.model_dump(mode="json", exclude_defaults=True) if isinstance(value, BaseModel) else value
+                    nested = isinstance(value, BaseModel)
+                    entry[key] = value.model_dump(mode="json", exclude_defaults=True) if nested else value
             shown.append({**entry, "matched": self.matched[index], "fired": self.fired[index]})
         return shown
 

@@ -203,7 +203,9 @@ def _dangling(scenario: Scenario) -> Iterator[Problem]:
             known.append(step.name)
 
 
-def _webhook_rule(senders: Mapping[str, tuple[frozenset[str], bool]], at: list[str | int], rule: WebhookRule) -> Iterator[Problem]:
+def _webhook_rule(
+    senders: Mapping[str, tuple[frozenset[str], bool]], at: list[str | int], rule: WebhookRule
+) -> Iterator[Problem]:
     provider, event = rule.match.provider, rule.match.event
     if provider is None:
         if rule.act.stale_timestamp:
