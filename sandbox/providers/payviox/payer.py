@@ -18,6 +18,7 @@ from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCO
 from sandbox.providers.payviox.methods import Method
 from sandbox.providers.payviox.schemas import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
 from sandbox.providers.payviox.session import PayvioxSession
+from sandbox.providers.payviox.validation import is_integer
 
 DEFAULT_METHOD = "stripe_credit"
 OUTCOMES = (*PAY_OUTCOMES, INCOMPLETE)
@@ -99,7 +100,7 @@ def _received_after(session: PayvioxSession, outcome: str, method: Method, amoun
         raise InvalidRequest(fields={"outcome": ["The incomplete outcome needs a crypto payment method."]})
     if amount_paid is None:
         raise InvalidRequest(fields={"amount_paid": ["The amount paid field is required with incomplete."]})
-    if isinstance(amount_paid, bool) or not isinstance(amount_paid, int):
+    if not is_integer(amount_paid):
         raise InvalidRequest(fields={"amount_paid": ["The amount paid field must be an integer."]})
     if not 1 <= amount_paid < session.amount_due:
         message = f"The amount paid field must be between 1 and {session.amount_due - 1}."
