@@ -172,8 +172,9 @@ class Delivery:
 class Webhooks:
     """Endpoints, the deliveries log and the built-in inboxes of one sandbox."""
 
-    def __init__(self, cap: int = 10_000, chaos: WebhookChaos | None = None) -> None:
-        self.chaos = chaos  # None while a scenario's fixtures are built: they are never broken
+    def __init__(self, cap: int = 10_000) -> None:
+        # The scenario's rules, set once its fixtures are built: fixtures are never broken.
+        self.chaos: WebhookChaos | None = None
         self.endpoints: dict[tuple[str, str], Endpoint] = {}  # the control API's, one per merchant
         # More endpoints per merchant, made through a provider's own API (CDP's subscriptions), by id.
         self.subscriptions: dict[tuple[str, str], dict[str, Endpoint]] = {}
