@@ -22,10 +22,10 @@ def first(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
     return None
 
 
-def get(scope: Any, name: bytes, default: str | None = None) -> str | None:
-    """As `Request(scope).headers.get(name, default)`: the first value, latin-1 decoded."""
+def get(scope: Any, name: bytes) -> str | None:
+    """As `Request(scope).headers.get(name)`: the first value, latin-1 decoded."""
     value = first(scope["headers"], name)
-    return default if value is None else value.decode("latin-1")
+    return None if value is None else value.decode("latin-1")
 
 
 def put(raw: Raw, name: bytes, value: bytes) -> None:
