@@ -80,13 +80,13 @@ def render_error(error: SandboxError, call: Call) -> Reply:
             reason = {"X-Sandbox-Reason": error.message} if error.message.isascii() else {}
             return reply(401, "unauthorized", UNAUTHORIZED, reason)
         case "forbidden":
-            return reply(403, "forbidden", error.message)
+            return reply(403, "forbidden", error.message or "Forbidden.")
         case "invalid_request" | "malformed_body":
             return reply(400, "invalid_request", error.message or "Invalid request.")
         case "invalid_state":
             # Invented: the HTTP status of the payment-specific error types is not public.
             error_type = error.reason if error.reason in PAYMENT_ERRORS else "invalid_request"
-            return reply(400, error_type, error.message)
+            return reply(400, error_type, error.message or "Invalid request.")
         case "not_found":
             return reply(404, "not_found", error.message or "Not found.")
         case "conflict":  # Invented status (only a scenario fault reaches it); the type is the spec's ErrorType
@@ -94,7 +94,7 @@ def render_error(error: SandboxError, call: Call) -> Reply:
         case "method_not_allowed":  # Invented: CDP's gateway answer is not documented
             return reply(405, "invalid_request", "Method not allowed.")
         case "payload_too_large":  # Invented
-            return reply(413, "invalid_request", error.message)
+            return reply(413, "invalid_request", error.message or "Request body too large.")
         case "rate_limited":
             return reply(429, "rate_limit_exceeded", RATE_LIMITED, {"Retry-After": str(error.retry_after or 1)})
         case "unavailable":
