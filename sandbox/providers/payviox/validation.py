@@ -42,12 +42,11 @@ def is_integer(value: Any) -> bool:
 
 
 class Validator:
-    """Collects Laravel-worded messages; `clean` holds the values that passed."""
+    """Collects Laravel-worded messages in `errors`; `take` and `field` return the values that pass."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.errors: Errors = {}
-        self.clean: dict[str, Any] = {}
 
     def fail(self, attribute: str, message: str) -> None:
         self.errors.setdefault(attribute, []).append(message)
@@ -94,10 +93,7 @@ class Validator:
         value = self.data.get(attribute)
         if value is None and not required:  # an optional field left out: nothing to check (the usual case)
             return None
-        value = self.field(attribute, value, required, kind, minimum, max_length)  # positional: cheaper than keywords
-        if value is not None:
-            self.clean[attribute] = value
-        return value
+        return self.field(attribute, value, required, kind, minimum, max_length)  # positional: cheaper than keywords
 
 
 def _valid_ip(value: Any) -> bool:
@@ -114,7 +110,6 @@ _KINDS: dict[str, Callable[[Any], bool]] = {
     "array": lambda value: isinstance(value, list),
     "object": lambda value: isinstance(value, dict),
     "ip": lambda value: isinstance(value, str) and _valid_ip(value),
-    "boolean": lambda value: value in (True, False, 0, 1, "0", "1", "true", "false"),
 }
 _KIND_MESSAGES = {
     "integer": "The {name} field must be an integer.",
@@ -122,5 +117,4 @@ _KIND_MESSAGES = {
     "array": "The {name} field must be an array.",
     "object": "The {name} field must be an array.",  # a PHP associative array is still "an array"
     "ip": "The {name} field must be a valid IP address.",
-    "boolean": "The {name} field must be true or false.",
 }
