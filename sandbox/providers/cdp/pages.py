@@ -37,10 +37,6 @@ STATUS_TEXT = {
 BUTTONS = {"succeeded": "Authorize — succeeds", "failed": "Authorize — fails"}
 
 
-def page_path(session_id: str) -> str:
-    return hosted_path(session_id)
-
-
 def _form(session: CdpSession) -> str:
     if session.status != CREATED:
         return ""
@@ -56,7 +52,7 @@ def _form(session: CdpSession) -> str:
         if back
         else '<button type=button class=back id=back onclick="history.back()">Go back</button>'
     )
-    action = f"{page_path(session.id)}/authorize"
+    action = f"{hosted_path(session.id)}/authorize"
     return f'<form method=post action="{action}"><div class=buttons>{buttons}{back_link}</div></form>'
 
 
@@ -106,7 +102,7 @@ def hosted_authorize(call: Call) -> Reply:
     except (InvalidState, InvalidRequest) as error:
         return pages.message(409, "Payment not possible", error.message)
     redirect = (session.redirect or {}).get("successUrl" if outcome == "succeeded" else "failureUrl")
-    return Reply(303, headers={"Location": redirect or page_path(session.id)})
+    return Reply(303, headers={"Location": redirect or hosted_path(session.id)})
 
 
 OPERATIONS = (

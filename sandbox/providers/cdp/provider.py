@@ -32,6 +32,7 @@ from sandbox.providers.cdp.schemas import (
     UNAVAILABLE,
     action_view,
     error_body,
+    hosted_path,
     session_view,
 )
 
@@ -313,7 +314,7 @@ def describe(record: Any) -> dict[str, Any]:
             "planned": pending.planned,
             "settles_at": pending.settle_at.isoformat(),
         },
-        "hosted_page": pages.page_path(session.id),
+        "hosted_page": hosted_path(session.id),
     }
     return view
 
