@@ -91,7 +91,9 @@ def test_a_payer_on_another_network_is_refused(sandbox, api) -> None:  # type: i
 
 def test_an_abandoned_checkout_expires_after_a_day(sandbox, api) -> None:  # type: ignore[no-untyped-def]
     session_id = checkout(sandbox, api)
-    sandbox.advance(24 * 3600)
+    sandbox.advance(24 * 3600 - 1)
+    assert sandbox.http.get(f"{api}/payment/{session_id}").json()["status"] is None  # still open
+    sandbox.advance(1)
     assert sandbox.http.get(f"{api}/payment/{session_id}").json()["status"] == "expired"
 
 
