@@ -55,7 +55,6 @@ class Dispatcher:
         number = len(delivery.attempts) + 1
         if delivery.policy.signs_each_attempt:  # a receiver checks the signed time against its own clock
             delivery.sign(sandbox.clock.wall())
-        started = time.perf_counter()  # a duration for the log, not a "now"
         if delivery.url is None:
             verified = delivery.policy.verify(delivery.body, delivery.headers, delivery.secret)
             sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=verified))
@@ -69,6 +68,7 @@ class Dispatcher:
             self.client = httpx.AsyncClient()
         status: int | None = None
         error: str | None = None
+        started = time.perf_counter()  # a duration for the log, not a "now"
         try:
             client = self.client or httpx.AsyncClient()
             try:
