@@ -283,6 +283,12 @@ ENVELOPES = {
     "cubepay": lambda body: set(body) == {"error"},
 }
 
+MESSAGES = {  # the human-readable part of each envelope
+    "payviox": lambda body: body.get("error") or all(body.values()),
+    "cdp": lambda body: body["errorMessage"],
+    "cubepay": lambda body: body["error"],
+}
+
 
 @pytest.mark.parametrize("provider", sorted(CALLS))
 @pytest.mark.parametrize("code", sorted(error_classes()))
@@ -296,6 +302,7 @@ async def test_every_domain_error_renders_in_each_providers_own_envelope(provide
     assert (response.status_code == 500) == (code == "internal"), (response.status_code, response.text)
     assert 400 <= response.status_code < 600
     assert ENVELOPES[provider](response.json()), response.text
+    assert MESSAGES[provider](response.json()), f"a rule without a message still says something: {response.text}"
     if code == "rate_limited":
         assert (response.status_code, response.headers["Retry-After"]) == (429, "7")
 

@@ -74,7 +74,7 @@ def render_error(error: SandboxError, call: Call) -> Reply:
         case "method_not_allowed":  # Invented
             return Reply(405, {"error": "Method Not Allowed"})
         case "invalid_state":  # Invented: the payer side has no documented API
-            return Reply(409, {"error": error.message})
+            return Reply(409, {"error": error.message or "Conflict"})
         case "conflict":  # Invented: no documented 409; only a scenario fault reaches it
             return Reply(409, {"error": error.message or "Conflict"})
         case "unavailable":
