@@ -327,6 +327,12 @@ class Webhooks:
     def _trim(self) -> None:
         while len(self._deliveries) > self._cap:
             self._deliveries.popitem(last=False)
+        if self._held:  # forget reorder holds whose deliveries went out when their hold ran out
+            self._held = {key: ids for key, ids in self._held.items() if any(self._waiting(each) for each in ids)}
+
+    def _waiting(self, delivery_id: str) -> bool:
+        delivery = self._deliveries.get(delivery_id)
+        return delivery is not None and delivery.state == PENDING
 
     # the built-in inbox ---------------------------------------------------------------------
     def receive(self, name: str, entry: dict[str, Any]) -> None:

@@ -215,3 +215,18 @@ async def test_a_bad_rule_is_refused_with_its_line(client: httpx.AsyncClient, ru
     assert any(line.startswith("chaos.yaml:3: ") and problem in line for line in response.json()["problems"]), (
         response.json()["problems"]
     )
+
+
+async def test_a_hold_that_ran_out_is_forgotten(receiver: tuple[Receiver, str]) -> None:
+    """A reordered event sent when its hold ended leaves nothing behind (memory stays flat)."""
+    hooks, url = receiver
+    rule = {"match": {"event": "succeeded"}, "when": {"nth": 1}, "act": {"reorder": True, "hold": 30}}
+    async with chaos(url, rule) as client:
+        held, later = await create(client, order_id="o1"), await create(client, order_id="o2")
+        await act(client, held, "pay")
+        await client.post("/_sandbox/clock/advance", json={"seconds": 30})
+        await act(client, later, "pay")  # queues another delivery, after the hold ran out
+        await client.post("/_sandbox/webhooks/flush")
+        assert received(hooks) == [(held, "succeeded"), (later, "succeeded")]
+        app = client._transport.app  # type: ignore[attr-defined]
+        assert app.state.sandbox.webhooks._held == {}
