@@ -5,6 +5,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 4242
@@ -13,15 +14,21 @@ PYTEST_ARGS ?=
 
 .PHONY: install serve test browser bench lint clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+# Serving needs the runtime only; tests and lint add their extras on top.
+$(RUNTIME): pyproject.toml
+	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing the sandbox's runtime into $(VENV)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
+	@echo "installing the test and lint tools into $(VENV)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-serve: $(STAMP)
+serve: $(RUNTIME)
 	$(VENV)/bin/sandbox serve --host $(HOST) --port $(PORT) --scenario $(SCENARIO)
 
 browser:
@@ -41,8 +48,9 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sandbox tests bench
-	$(VENV)/bin/ruff format --check sandbox tests bench
+	$(VENV)/bin/ruff check sandbox tests bench examples
+	$(VENV)/bin/ruff format --check sandbox tests bench examples
+	$(VENV)/bin/mypy --strict sandbox
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -131,13 +131,15 @@ async def providers(request: Request) -> Response:
     for provider in _sandbox(request).providers.values():
         offer = getattr(provider, "test_credentials", None)
         merchant_of = getattr(provider, "test_merchant", None)
-        listed.append({
-            "name": provider.name,
-            "title": provider.title,
-            "base_path": provider.base_path,
-            "merchant": merchant_of(tenant) if merchant_of is not None else tenant,
-            "credentials": offer(tenant) if offer is not None else {},
-        })
+        listed.append(
+            {
+                "name": provider.name,
+                "title": provider.title,
+                "base_path": provider.base_path,
+                "merchant": merchant_of(tenant) if merchant_of is not None else tenant,
+                "credentials": offer(tenant) if offer is not None else {},
+            }
+        )
     return _json({"providers": listed})
 
 

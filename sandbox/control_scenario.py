@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from sandbox import pipeline
 from sandbox.control import _json
-from sandbox.scenarios import Scenario, ScenarioError, load_text
+from sandbox.scenarios import ScenarioError, load_text
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox

@@ -52,14 +52,23 @@ async def endpoints(request: Request) -> Response:
     """The control API's endpoints, then those made through a provider's own API (with their id)."""
     ledger = _sandbox(request).webhooks
     listed: list[dict[str, Any]] = [
-        {"provider": provider, "merchant": merchant, "url": endpoint.url,
-         "events": sorted(endpoint.events) if endpoint.events is not None else None}
+        {
+            "provider": provider,
+            "merchant": merchant,
+            "url": endpoint.url,
+            "events": sorted(endpoint.events) if endpoint.events is not None else None,
+        }
         for (provider, merchant), endpoint in ledger.endpoints.items()
     ]
     listed += [
-        {"provider": provider, "merchant": merchant, "url": endpoint.url,
-         "events": sorted(endpoint.events) if endpoint.events is not None else None,
-         "subscription": endpoint.id, "enabled": endpoint.enabled}
+        {
+            "provider": provider,
+            "merchant": merchant,
+            "url": endpoint.url,
+            "events": sorted(endpoint.events) if endpoint.events is not None else None,
+            "subscription": endpoint.id,
+            "enabled": endpoint.enabled,
+        }
         for (provider, merchant), made in ledger.subscriptions.items()
         for endpoint in made.values()
     ]
@@ -83,8 +92,14 @@ async def set_endpoint(request: Request) -> Response:
         )
     endpoint = Endpoint(url, secret or provider.webhook_secret(merchant), frozenset(events) if events else None)
     sandbox.webhooks.endpoints[(provider.name, merchant)] = endpoint
-    return _json({"provider": provider.name, "merchant": merchant, "url": url,
-                  "events": sorted(endpoint.events) if endpoint.events else None})
+    return _json(
+        {
+            "provider": provider.name,
+            "merchant": merchant,
+            "url": url,
+            "events": sorted(endpoint.events) if endpoint.events else None,
+        }
+    )
 
 
 async def expect(request: Request) -> Response:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +42,17 @@ MARKER = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sandbox", "payment-provider sandbox")
-    group.addoption("--sandbox-url", default=os.environ.get("SANDBOX_URL"),
-                    help="use the sandbox already running at this URL (env SANDBOX_URL)")
-    group.addoption("--sandbox-mode", choices=("live", "inprocess"), default=os.environ.get("SANDBOX_MODE", "live"),
-                    help="live: a uvicorn server on a thread (default); inprocess: the ASGI app, no socket")
+    group.addoption(
+        "--sandbox-url",
+        default=os.environ.get("SANDBOX_URL"),
+        help="use the sandbox already running at this URL (env SANDBOX_URL)",
+    )
+    group.addoption(
+        "--sandbox-mode",
+        choices=("live", "inprocess"),
+        default=os.environ.get("SANDBOX_MODE", "live"),
+        help="live: a uvicorn server on a thread (default); inprocess: the ASGI app, no socket",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,7 +63,9 @@ CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep the test's own outcome, so strict teardown can leave a skipped test alone."""
     report: pytest.TestReport = yield
     if report.when == "call":
@@ -144,8 +153,12 @@ class SandboxHandle:
 
     def load_scenario(self, scenario: str | Path | dict[str, Any], source: str | None = None) -> dict[str, Any]:
         text, named = _scenario_text(scenario)
-        response = self.http.put("/_sandbox/scenario", content=text.encode(), params={"source": source or named},
-                                 headers={"content-type": "application/yaml"})
+        response = self.http.put(
+            "/_sandbox/scenario",
+            content=text.encode(),
+            params={"source": source or named},
+            headers={"content-type": "application/yaml"},
+        )
         if response.status_code != 200:
             pytest.fail(f"the sandbox refused the scenario:\n{response.text}", pytrace=False)
         return response.json()  # type: ignore[no-any-return]
@@ -176,8 +189,9 @@ class SandboxHandle:
     def flush_webhooks(self) -> list[str]:
         return list(self._ok(self.http.post("/_sandbox/webhooks/flush"))["attempted"])
 
-    def set_webhook_endpoint(self, provider: str, url: str | None, secret: str | None = None,
-                             events: list[str] | None = None) -> dict[str, Any]:
+    def set_webhook_endpoint(
+        self, provider: str, url: str | None, secret: str | None = None, events: list[str] | None = None
+    ) -> dict[str, Any]:
         merchant = self.merchant(provider)
         body = {"url": url, "secret": secret, "events": events}
         return self._ok(self.http.put(f"/_sandbox/webhooks/endpoints/{provider}/{merchant}", json=body))
@@ -197,8 +211,10 @@ class SandboxHandle:
 
     def _ok(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code >= 400:
-            raise AssertionError(f"sandbox control call {response.request.method} {response.request.url.path} "
-                                 f"answered {response.status_code}: {response.text}")
+            raise AssertionError(
+                f"sandbox control call {response.request.method} {response.request.url.path} "
+                f"answered {response.status_code}: {response.text}"
+            )
         return response.json()  # type: ignore[no-any-return]
 
 

@@ -10,8 +10,8 @@ import json
 
 import httpx
 import pytest
-
 from conftest import client_for, make_app
+
 from sandbox.providers import PROVIDERS
 
 pytestmark = pytest.mark.anyio

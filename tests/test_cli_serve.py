@@ -8,8 +8,8 @@ import time
 
 import httpx
 import pytest
-
 from conftest import free_port
+
 from sandbox.app import Sandbox, ScenarioModel, Settings
 from sandbox.cli import banner, main
 from sandbox.providers import PROVIDERS
@@ -38,8 +38,20 @@ def test_banner_lists_every_provider_base_url() -> None:
 
 def test_serve_answers_over_http() -> None:
     port = free_port()
-    command = [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--seed", "3",
-               "--scenario", "scenarios/default.yaml", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "serve",
+        "--port",
+        str(port),
+        "--seed",
+        "3",
+        "--scenario",
+        "scenarios/default.yaml",
+        "--log-level",
+        "warning",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
@@ -55,8 +67,13 @@ def test_serve_answers_over_http() -> None:
         created = httpx.post(
             f"http://127.0.0.1:{port}/payviox/session",
             headers={"Authorization": "Bearer sk_test_cli"},
-            json={"amount": 100, "currency": "USD", "customer": "c", "order_id": "o",
-                  "items": [{"name": "x", "quantity": 1, "price": 100}]},
+            json={
+                "amount": 100,
+                "currency": "USD",
+                "customer": "c",
+                "order_id": "o",
+                "items": [{"name": "x", "quantity": 1, "price": 100}],
+            },
         )
         assert created.status_code == 201
         # --seed 3 seeds the server: its first id is the one an in-process sandbox with seed 3 makes

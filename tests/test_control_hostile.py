@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import client_for, make_app
 from starlette.routing import Route
 from test_bad_input import BODIES
 
-from conftest import client_for, make_app
 from sandbox import control
 
 pytestmark = pytest.mark.anyio
@@ -24,8 +24,14 @@ SECRET = {"Authorization": "Bearer sk_test_acme"}
 
 
 async def create(client: httpx.AsyncClient, **changes: Any) -> str:
-    body = {"amount": 100, "currency": "USD", "customer": "c", "order_id": f"o{changes.pop('n', 1)}",
-            "items": [{"name": "x", "quantity": 1, "price": 100}], **changes}
+    body = {
+        "amount": 100,
+        "currency": "USD",
+        "customer": "c",
+        "order_id": f"o{changes.pop('n', 1)}",
+        "items": [{"name": "x", "quantity": 1, "price": 100}],
+        **changes,
+    }
     response = await client.post("/payviox/session", json=body, headers=SECRET)
     assert response.status_code == 201, response.text
     return str(response.json()["session_id"])
@@ -34,16 +40,22 @@ async def create(client: httpx.AsyncClient, **changes: Any) -> str:
 async def act(client: httpx.AsyncClient, session_id: str, action: str, **body: Any) -> httpx.Response:
     return await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/{action}", json=body)
 
+
 PARAMS = {"provider": "payviox", "merchant": "acme", "delivery_id": "nope", "name": "box", "action": "pay"}
 ROUTES = [
     (method, route.path)
     for route in control.routes()
     if isinstance(route, Route)
-    for method in sorted(route.methods or ()) if method != "HEAD"
+    for method in sorted(route.methods or ())
+    if method != "HEAD"
 ]
 READS_A_BODY = {
-    ("POST", "/clock/advance"), ("POST", "/clock/set"), ("PUT", "/scenario"),
-    ("PUT", "/webhooks/endpoints/{provider}/{merchant}"), ("PUT", "/inbox/{name}"), ("POST", "/inbox/{name}"),
+    ("POST", "/clock/advance"),
+    ("POST", "/clock/set"),
+    ("PUT", "/scenario"),
+    ("PUT", "/webhooks/endpoints/{provider}/{merchant}"),
+    ("PUT", "/inbox/{name}"),
+    ("POST", "/inbox/{name}"),
     ("POST", "/{provider}/sessions/{session_id}/actions/{action}"),
 }
 

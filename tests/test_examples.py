@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +28,17 @@ def run_examples(tmp_path: Path, *options: str) -> dict[str, dict[str, tuple[str
     """Run every example suite in one fresh pytest; per suite, each test's outcome and message,
     read from its JUnit report. Any failure or error fails here."""
     report = tmp_path / "examples.xml"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *options,
-               str(EXAMPLES)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={report}",
+        *options,
+        str(EXAMPLES),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
     output = result.stdout[-4000:] + result.stderr[-2000:]
     assert report.exists(), output

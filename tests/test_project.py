@@ -1,5 +1,5 @@
 """The project's own promises: the package and its console script, the two make targets a fresh
-machine needs, CI calling `make test`, and one default port that the CLI, the Makefile and the
+machine needs, CI calling `make lint` and `make test`, and one default port that the CLI, the Makefile and the
 README agree on."""
 
 from __future__ import annotations
@@ -32,15 +32,16 @@ def test_the_console_script_is_installed() -> None:
     assert script.value == "sandbox.cli:main"
 
 
-def test_make_serve_and_make_test_install_first_and_ci_runs_make_test() -> None:
+def test_make_serve_installs_the_runtime_make_test_everything_and_ci_runs_lint_and_test() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^serve: \$\(STAMP\)$", makefile, re.MULTILINE)  # installs into .venv first
-    assert re.search(r"^test: \$\(STAMP\)", makefile, re.MULTILINE)
-    creates_the_venv = r"^\$\(STAMP\): pyproject\.toml\n\ttest -x \$\(PY\) \|\| \$\(PYTHON\) -m venv"
-    assert re.search(creates_the_venv, makefile, re.MULTILINE)
+    assert re.search(r"^serve: \$\(RUNTIME\)$", makefile, re.MULTILINE)  # the runtime only, into .venv first
+    assert re.search(r"^test: \$\(STAMP\)", makefile, re.MULTILINE)  # the runtime, then the test extras
+    assert re.search(r"^lint: \$\(STAMP\)", makefile, re.MULTILINE)
+    assert re.search(r"^\$\(RUNTIME\): pyproject\.toml\n.*-m venv", makefile, re.MULTILINE)
+    assert re.search(r"^\$\(STAMP\): \$\(RUNTIME\)$", makefile, re.MULTILINE)
     assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.MULTILINE)
     ci = (ROOT / ".ci" / "run").read_text()
-    assert ci.splitlines()[-1] == "make test"
+    assert ci.splitlines()[-2:] == ["make lint", "make test"]
 
 
 def test_one_default_port_everywhere() -> None:

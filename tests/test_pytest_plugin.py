@@ -10,7 +10,7 @@ from conftest import make_app, serve_in_thread
 
 MODES = ["--sandbox-mode=live", "--sandbox-mode=inprocess"]
 
-PAY_FLOW = '''
+PAY_FLOW = """
 def test_pay(sandbox):
     keys = sandbox.credentials("payviox")
     secret = {"Authorization": "Bearer " + keys["secret_key"]}
@@ -23,7 +23,7 @@ def test_pay(sandbox):
     details = sandbox.http.get(sandbox.url("payviox") + "/payment/" + session_id, headers=secret).json()
     assert details["status"] == "succeeded"
     assert sandbox.session("payviox", session_id)["sandbox"]["merchant"] == sandbox.tenant
-'''
+"""
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -37,10 +37,10 @@ def test_each_test_gets_a_reset_sandbox_and_its_own_tenant(pytester: pytest.Pyte
     pytester.makepyfile(
         PAY_FLOW.replace("def test_pay", "def test_one")
         + PAY_FLOW.replace("def test_pay", "def test_two")
-        + '''
+        + """
 def test_reset_between_tests(sandbox):
     assert sandbox.http.get("/_sandbox/payviox/sessions").json() == {"sessions": []}
-'''
+"""
     )
     pytester.runpytest(mode, "-p", "no:randomly").assert_outcomes(passed=3)
 
@@ -129,7 +129,7 @@ def test_not_strict(sandbox):
 
 
 def test_strict_teardown_leaves_a_skipped_test_alone(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile('''
+    pytester.makepyfile("""
 import pytest
 
 SCENARIO = {"faults": [{"name": "never-reached", "match": {"provider": "cdp"}, "when": {"times": 1},
@@ -150,14 +150,14 @@ def test_skipped_in_its_body(sandbox):
 @pytest.mark.sandbox(scenario=SCENARIO)
 def test_runs_and_never_fires(sandbox):
     pass
-''')
+""")
     result = pytester.runpytest("--sandbox-mode=inprocess", "-p", "no:randomly")
     result.assert_outcomes(passed=1, skipped=2, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_runs_and_never_fires*", "*never-reached*"])
 
 
 def test_clock_control_and_freezegun_in_process(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile('''
+    pytester.makepyfile("""
 from freezegun import freeze_time
 
 def test_clock_follows_freezegun(sandbox):
@@ -170,14 +170,12 @@ def test_advance(sandbox):
     before = sandbox.now()
     moved = sandbox.advance(86400)
     assert moved["now"][:10] != before[:10]
-''')
+""")
     pytester.runpytest("--sandbox-mode=inprocess").assert_outcomes(passed=2)
 
 
 def test_parallel_workers_share_one_external_server(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        "\n".join(PAY_FLOW.replace("def test_pay", f"def test_pay_{n}") for n in range(6))
-    )
+    pytester.makepyfile("\n".join(PAY_FLOW.replace("def test_pay", f"def test_pay_{n}") for n in range(6)))
     with serve_in_thread(make_app(manual=False)) as url:
         result = pytester.runpytest_subprocess("-n", "2", f"--sandbox-url={url}", "-p", "xdist")
         result.assert_outcomes(passed=6)

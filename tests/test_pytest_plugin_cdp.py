@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-CDP_FLOW = '''
+CDP_FLOW = """
 import asyncio
 import json
 
@@ -66,7 +66,7 @@ def test_cdp_webhooks_reach_the_tenants_inbox(live):
     assert event["eventType"] == "acceptance.payment_session.created"
     assert event["data"]["paymentSession"]["paymentSessionId"] == created.payment_session_id
     assert entry["verified"]
-'''
+"""
 
 
 def test_cdp_sdk_with_the_plugins_credentials_on_a_live_server(pytester: pytest.Pytester) -> None:

@@ -151,9 +151,7 @@ def test_body_and_header_expectations_print_their_diff(tmp_path: Path, capsys: p
     assert "1 of 2 steps failed" in out
 
 
-def test_a_clock_advance_the_sandbox_refuses_fails_its_step(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_clock_advance_the_sandbox_refuses_fails_its_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "late.yaml"
     path.write_text("clock: {start: '8999-12-01T00:00:00Z', manual: true}\nsteps:\n  - advance: 3000000000\n")
     assert main(["run", str(path)]) == 1

@@ -66,10 +66,14 @@ def test_its_settings_merchants_and_operations_are_part_of_the_format() -> None:
     ("text", "problem"),
     [
         ("providers: {acme: {levl: 3}}\n", "acme.yaml:1: providers.acme.levl: Extra inputs are not permitted"),
-        ("faults: [{match: {provider: acme, operation: pong}, act: {error: unavailable}}]\n",
-         "acme.yaml:1: faults.0.match.operation: acme has no operation 'pong'; it has ['ping']"),
-        ("steps: [{action: {provider: acme, action: shove, session: s1}}]\n",
-         "acme.yaml:1: steps.0.action.action: acme has no action 'shove'; it has ['poke']"),
+        (
+            "faults: [{match: {provider: acme, operation: pong}, act: {error: unavailable}}]\n",
+            "acme.yaml:1: faults.0.match.operation: acme has no operation 'pong'; it has ['ping']",
+        ),
+        (
+            "steps: [{action: {provider: acme, action: shove, session: s1}}]\n",
+            "acme.yaml:1: steps.0.action.action: acme has no action 'shove'; it has ['poke']",
+        ),
         ("providers: {payviox: {}}\n", "acme.yaml:1: providers.payviox: Extra inputs are not permitted"),
     ],
 )

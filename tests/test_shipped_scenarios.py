@@ -26,9 +26,9 @@ DEMONSTRATES: dict[str, list[str]] = {
     "payviox-session-expiry": ["open -> expired (expire)"],
     "cdp-authorization-deadline": ['<- 400 {"errorType":"authorization_expired"'],
     "cdp-capture-fails": ["capture_pending -> capture_failed"],
-    "cdp-lost-response": ["<- connection failed", "fired (after_commit: {\"drop\":true})", "<- 200"],
+    "cdp-lost-response": ["<- connection failed", 'fired (after_commit: {"drop":true})', "<- 200"],
     "cubepay-under-funded": ["cannot be captured in status PENDING", "PENDING -> FUNDED"],
-    "flaky-network": ["<- 503", "(before_commit: {\"latency\":", "(before_commit: {\"error\":\"unavailable\"})"],
+    "flaky-network": ["<- 503", '(before_commit: {"latency":', '(before_commit: {"error":"unavailable"})'],
 }
 
 

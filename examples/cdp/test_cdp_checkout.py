@@ -36,25 +36,29 @@ async def payments(sandbox: SandboxHandle) -> AsyncIterator[PaymentSessionsApi]:
         pytest.skip("cdp-sdk opens its own sockets (aiohttp); run live or with --sandbox-url, not in-process")
     keys = sandbox.credentials("cdp")
     # max_network_retries=0: our code decides when to retry (see the lost-response test)
-    async with CdpApiClient(keys["api_key_id"], keys["api_key_secret"], base_path=sandbox.url("cdp"),
-                            max_network_retries=0) as client:
+    async with CdpApiClient(
+        keys["api_key_id"], keys["api_key_secret"], base_path=sandbox.url("cdp"), max_network_retries=0
+    ) as client:
         yield PaymentSessionsApi(client)
 
 
 def order(reference: str, amount: str = "25.00") -> CreatePaymentSessionRequest:
-    return CreatePaymentSessionRequest.from_dict({
-        "amount": amount,
-        "asset": "usdc",
-        "target": {"address": OUR_WALLET, "network": "base"},
-        "externalReferenceId": reference,
-        "metadata": {"cart": "c-42"},
-    })
+    return CreatePaymentSessionRequest.from_dict(
+        {
+            "amount": amount,
+            "asset": "usdc",
+            "target": {"address": OUR_WALLET, "network": "base"},
+            "externalReferenceId": reference,
+            "metadata": {"cart": "c-42"},
+        }
+    )
 
 
 async def authorized(sandbox: SandboxHandle, payments: PaymentSessionsApi, reference: str) -> str:
     """A session the payer has authorized; the sandbox's control API plays the payer's wallet."""
-    created = await payments.create_payment_session(x_idempotency_key=f"{reference}-create",
-                                                    create_payment_session_request=order(reference))
+    created = await payments.create_payment_session(
+        x_idempotency_key=f"{reference}-create", create_payment_session_request=order(reference)
+    )
     assert sandbox.act("cdp", created.payment_session_id, "authorize").status_code == 200
     return created.payment_session_id
 
@@ -86,7 +90,10 @@ async def test_an_authorized_payment_is_captured_then_partly_refunded(
     assert (await payments.get_payment_session_refund(session_id, refund.refund_id)).status == "succeeded"
     balances = (await payments.get_payment_session(session_id)).balances
     assert (balances.capturable, balances.captured, balances.refundable, balances.refunded) == (
-        "0", "25.00", "20.00", "5.00"
+        "0",
+        "25.00",
+        "20.00",
+        "5.00",
     )
 
 
@@ -111,9 +118,7 @@ async def test_the_payer_authorizes_from_their_wallet(payments: PaymentSessionsA
     assert session.source.actual_instance.address == PAYER_WALLET
 
 
-async def test_a_failed_authorization_cannot_be_captured(
-    sandbox: SandboxHandle, payments: PaymentSessionsApi
-) -> None:
+async def test_a_failed_authorization_cannot_be_captured(sandbox: SandboxHandle, payments: PaymentSessionsApi) -> None:
     created = await payments.create_payment_session(create_payment_session_request=order("order-3003"))
     assert sandbox.act("cdp", created.payment_session_id, "authorize", outcome="failed").status_code == 200
     assert (await payments.get_payment_session(created.payment_session_id)).status == "authorization_failed"
@@ -126,13 +131,15 @@ async def test_a_failed_authorization_cannot_be_captured(
 
 # CDP captures, then the connection drops before our backend reads the answer.
 LOST_CAPTURE_RESPONSE = {
-    "faults": [{
-        "name": "capture-response-lost",
-        "phase": "after_commit",
-        "match": {"provider": "cdp", "operation": "capture_payment_session"},
-        "when": {"times": 1},
-        "act": {"drop": True},
-    }]
+    "faults": [
+        {
+            "name": "capture-response-lost",
+            "phase": "after_commit",
+            "match": {"provider": "cdp", "operation": "capture_payment_session"},
+            "when": {"times": 1},
+            "act": {"drop": True},
+        }
+    ]
 }
 
 
@@ -143,16 +150,19 @@ async def test_a_capture_whose_response_is_lost_is_retried_with_the_same_key(
     session_id = await authorized(sandbox, payments, "order-3004")
     request = CreateCaptureRequest(final_capture=True)
     with pytest.raises(ApiError) as lost:
-        await payments.capture_payment_session(session_id, x_idempotency_key="order-3004-capture",
-                                               create_capture_request=request)
+        await payments.capture_payment_session(
+            session_id, x_idempotency_key="order-3004-capture", create_capture_request=request
+        )
     # cdp-sdk reports a connection closed without an answer as an unexpected 500
     assert (lost.value.error_type, lost.value.error_message) == (
-        "unexpected_error", "An unexpected error occurred: Server disconnected"
+        "unexpected_error",
+        "An unexpected error occurred: Server disconnected",
     )
 
     # we cannot know whether CDP captured, so we retry with the same idempotency key...
-    retried = await payments.capture_payment_session(session_id, x_idempotency_key="order-3004-capture",
-                                                     create_capture_request=request)
+    retried = await payments.capture_payment_session(
+        session_id, x_idempotency_key="order-3004-capture", create_capture_request=request
+    )
     assert retried.amount == "25.00"
     # ...and get the original capture back: nothing was captured twice
     [capture] = (await payments.list_payment_session_captures(session_id)).captures

@@ -47,8 +47,9 @@ class CubePay:
         return str(created.json()["paymentSessionId"])
 
     def read(self, session_id: str) -> dict[str, Any]:
-        response = self.http.get(f"{self.base}/payment-sessions/{session_id}",
-                                 headers={"Authorization": f"Bearer {self.api_key}"})
+        response = self.http.get(
+            f"{self.base}/payment-sessions/{session_id}", headers={"Authorization": f"Bearer {self.api_key}"}
+        )
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import client_for, make_app
 from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, order
 
-from conftest import client_for, make_app
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES
 
 pytestmark = pytest.mark.anyio
@@ -56,8 +56,10 @@ async def test_seed_example_of_two_missing_fields(client: httpx.AsyncClient) -> 
 @pytest.mark.parametrize(
     ("changes", "errors"),
     [
-        ({"amount": 99, "items": [{"name": "x", "quantity": 1, "price": 99}]},
-         {"amount": ["The amount field must be at least 100."]}),
+        (
+            {"amount": 99, "items": [{"name": "x", "quantity": 1, "price": 99}]},
+            {"amount": ["The amount field must be at least 100."]},
+        ),
         ({"amount": "10000"}, {"amount": ["The amount field must be an integer."]}),
         ({"amount": 100.5}, {"amount": ["The amount field must be an integer."]}),
         ({"amount": True}, {"amount": ["The amount field must be an integer."]}),
@@ -68,14 +70,22 @@ async def test_seed_example_of_two_missing_fields(client: httpx.AsyncClient) -> 
         ({"items": []}, {"items": ["The items field is required."]}),
         ({"items": "one"}, {"items": ["The items field must be an array."]}),
         ({"items": [{"quantity": 1, "price": 10000}]}, {"items.0.name": ["The items.0.name field is required."]}),
-        ({"items": [{"name": "x", "quantity": 0, "price": 10000}]},
-         {"items.0.quantity": ["The items.0.quantity field must be at least 1."]}),
-        ({"items": [{"name": "x", "quantity": 1, "price": 0}]},
-         {"items.0.price": ["The items.0.price field must be at least 1."]}),
-        ({"items": ["not an object"]},
-         {"items.0.name": ["The items.0.name field is required."],
-          "items.0.quantity": ["The items.0.quantity field is required."],
-          "items.0.price": ["The items.0.price field is required."]}),
+        (
+            {"items": [{"name": "x", "quantity": 0, "price": 10000}]},
+            {"items.0.quantity": ["The items.0.quantity field must be at least 1."]},
+        ),
+        (
+            {"items": [{"name": "x", "quantity": 1, "price": 0}]},
+            {"items.0.price": ["The items.0.price field must be at least 1."]},
+        ),
+        (
+            {"items": ["not an object"]},
+            {
+                "items.0.name": ["The items.0.name field is required."],
+                "items.0.quantity": ["The items.0.quantity field is required."],
+                "items.0.price": ["The items.0.price field is required."],
+            },
+        ),
         ({"metadata": "plan=premium"}, {"metadata": ["The metadata field must be an array."]}),
         ({"description": 5}, {"description": ["The description field must be a string."]}),
         ({"paymentMethodId": 5}, {"payment method id": ["The payment method id field must be a string."]}),
@@ -113,7 +123,9 @@ async def test_order_id_is_unique_per_business(client: httpx.AsyncClient) -> Non
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2, 3]", b'"a string"', b"null", b'{"amount": NaN}'])
 async def test_a_body_that_is_not_an_object_reads_as_no_input(client: httpx.AsyncClient, raw: bytes) -> None:
-    response = await client.post("/payviox/session", content=raw, headers={**SECRET, "content-type": "application/json"})
+    response = await client.post(
+        "/payviox/session", content=raw, headers={**SECRET, "content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["amount"] == ["The amount field is required."]
 
@@ -139,8 +151,14 @@ async def test_redirect_provider_method_answers_with_a_sandbox_redirect_url(clie
 
 
 # One method of each redirect-based provider the create-session page names.
-REDIRECT_METHODS = [("zen_blik", "PLN"), ("nicepay_va", "IDR"), ("paypal", "USD"), ("payssion_bancontact", "EUR"),
-                    ("pallapay_crypto", "USD"), ("cryptocom", "USD")]
+REDIRECT_METHODS = [
+    ("zen_blik", "PLN"),
+    ("nicepay_va", "IDR"),
+    ("paypal", "USD"),
+    ("payssion_bancontact", "EUR"),
+    ("pallapay_crypto", "USD"),
+    ("cryptocom", "USD"),
+]
 
 
 @pytest.mark.parametrize(("method", "currency"), REDIRECT_METHODS)
@@ -181,7 +199,9 @@ async def test_public_key_takes_the_first_forwarded_hop(client: httpx.AsyncClien
 async def test_secret_key_stores_the_given_ip_or_none(client: httpx.AsyncClient) -> None:
     with_ip = await create(client, ip="203.0.113.42")
     without = await create(client, order_id="o2")
-    assert (await client.get(f"/_sandbox/payviox/sessions/{with_ip}")).json()["sandbox"]["required_ip"] == "203.0.113.42"
+    assert (await client.get(f"/_sandbox/payviox/sessions/{with_ip}")).json()["sandbox"][
+        "required_ip"
+    ] == "203.0.113.42"
     assert (await client.get(f"/_sandbox/payviox/sessions/{without}")).json()["sandbox"]["required_ip"] is None
 
 

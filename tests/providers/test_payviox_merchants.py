@@ -125,8 +125,11 @@ async def test_a_declared_webhook_endpoint_receives_deliveries() -> None:
 
 
 async def test_allowed_ips_restrict_where_the_secret_key_works_from() -> None:
-    rules = {"secret_key": "sk_test_shop1", "public_key": "pk_test_shop1",
-             "allowed_ips": ["203.0.113.0/24", "2001:db8::1"]}
+    rules = {
+        "secret_key": "sk_test_shop1",
+        "public_key": "pk_test_shop1",
+        "allowed_ips": ["203.0.113.0/24", "2001:db8::1"],
+    }
     async with client_for(make_app(merchants={"shop": {"payviox": rules}})) as client:
         key = {"Authorization": "Bearer sk_test_shop1"}
         inside = await client.get("/payviox/balance", headers={**key, "X-Forwarded-For": "203.0.113.77"})

@@ -17,7 +17,10 @@ async def pay_on_page(client: httpx.AsyncClient, session_id: str, outcome: str, 
 
 
 async def test_hosted_page_shows_items_total_methods_and_outcomes(client: httpx.AsyncClient) -> None:
-    items = [{"name": "Premium Plan", "quantity": 2, "price": 2500}, {"name": "Setup fee", "quantity": 1, "price": 5000}]
+    items = [
+        {"name": "Premium Plan", "quantity": 2, "price": 2500},
+        {"name": "Setup fee", "quantity": 1, "price": 5000},
+    ]
     session_id = await create(client, items=items)
     page = await client.get(f"/payviox/secure/{session_id}")
     assert page.status_code == 200
@@ -90,7 +93,9 @@ async def test_a_public_key_session_is_bound_to_the_creating_browser(client: htt
 
 async def test_a_secret_key_session_without_ip_is_not_checked(client: httpx.AsyncClient) -> None:
     session_id = await create(client)
-    assert (await client.get(f"/payviox/secure/{session_id}", headers={"X-Forwarded-For": "192.0.2.77"})).status_code == 200
+    assert (
+        await client.get(f"/payviox/secure/{session_id}", headers={"X-Forwarded-For": "192.0.2.77"})
+    ).status_code == 200
 
 
 async def test_unknown_session_page_is_404(client: httpx.AsyncClient) -> None:

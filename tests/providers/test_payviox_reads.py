@@ -8,10 +8,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from conftest import client_for, make_app
 from openapi_schema_validator import OAS30Validator
 from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, act, create, details
-
-from conftest import client_for, make_app
 
 pytestmark = pytest.mark.anyio
 

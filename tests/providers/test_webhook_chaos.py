@@ -59,8 +59,15 @@ async def rules(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 async def test_drop_loses_the_event_and_the_log_says_so(receiver: tuple[Receiver, str]) -> None:
     hooks, url = receiver
-    async with chaos(url, {"name": "lost", "match": {"provider": "payviox", "event": "succeeded"}, "when": {"nth": 1},
-                   "act": {"drop": True}}) as client:
+    async with chaos(
+        url,
+        {
+            "name": "lost",
+            "match": {"provider": "payviox", "event": "succeeded"},
+            "when": {"nth": 1},
+            "act": {"drop": True},
+        },
+    ) as client:
         first, second = await create(client, order_id="o1"), await create(client, order_id="o2")
         await act(client, first, "pay")
         await act(client, second, "pay")
@@ -113,7 +120,9 @@ async def test_reorder_sends_the_event_after_the_next_one(receiver: tuple[Receiv
 
 async def test_a_reordered_event_with_no_successor_goes_when_its_hold_ends(receiver: tuple[Receiver, str]) -> None:
     hooks, url = receiver
-    async with chaos(url, {"match": {"event": "succeeded"}, "when": {"nth": 1}, "act": {"reorder": True, "hold": 30}}) as client:
+    async with chaos(
+        url, {"match": {"event": "succeeded"}, "when": {"nth": 1}, "act": {"reorder": True, "hold": 30}}
+    ) as client:
         held, other = await create(client, order_id="o1"), await create(client, order_id="o2")
         await act(client, held, "pay")
         await act(client, other, "pay")  # another session's event does not release it
@@ -127,7 +136,9 @@ async def test_wrong_signature_fails_the_documented_check_and_redelivery_fixes_i
     receiver: tuple[Receiver, str],
 ) -> None:
     hooks, url = receiver
-    async with chaos(url, {"match": {"provider": "payviox"}, "when": {"times": 1}, "act": {"wrong_signature": True}}) as client:
+    async with chaos(
+        url, {"match": {"provider": "payviox"}, "when": {"times": 1}, "act": {"wrong_signature": True}}
+    ) as client:
         session_id = await create(client)
         await act(client, session_id, "pay")
         await client.post("/_sandbox/webhooks/flush")
@@ -168,8 +179,10 @@ async def test_a_stale_timestamp_fails_cdps_five_minute_check_and_is_retried(
     cdp_receiver: tuple[CdpReceiver, str],
 ) -> None:
     hooks, url = cdp_receiver
-    rule = {"match": {"provider": "cdp", "event": "acceptance.payment_session.created"},
-            "act": {"stale_timestamp": 600}}
+    rule = {
+        "match": {"provider": "cdp", "event": "acceptance.payment_session.created"},
+        "act": {"stale_timestamp": 600},
+    }
     async with client_for(make_app(webhooks=[rule])) as client:
         body = {"url": url, "secret": "whsec_cdp_shop", "events": None}
         assert (await client.put("/_sandbox/webhooks/endpoints/cdp/acme-key", json=body)).status_code == 200
@@ -195,12 +208,18 @@ def _v1_matches(raw: bytes, headers: dict[str, str], secret: str) -> bool:
 @pytest.mark.parametrize(
     ("rule", "problem"),
     [
-        ("{match: {provider: payviox, event: succeded}, act: {drop: true}}",
-         "webhooks.0.match.event: payviox sends no event 'succeded'"),
-        ("{match: {provider: cdp, event: acceptance.payment_session.create}, act: {drop: true}}",
-         "webhooks.0.match.event: cdp sends no event 'acceptance.payment_session.create'"),
-        ("{match: {provider: payviox}, act: {stale_timestamp: 60}}",
-         "webhooks.0.act.stale_timestamp: payviox's webhook signature carries no time"),
+        (
+            "{match: {provider: payviox, event: succeded}, act: {drop: true}}",
+            "webhooks.0.match.event: payviox sends no event 'succeded'",
+        ),
+        (
+            "{match: {provider: cdp, event: acceptance.payment_session.create}, act: {drop: true}}",
+            "webhooks.0.match.event: cdp sends no event 'acceptance.payment_session.create'",
+        ),
+        (
+            "{match: {provider: payviox}, act: {stale_timestamp: 60}}",
+            "webhooks.0.act.stale_timestamp: payviox's webhook signature carries no time",
+        ),
         ("{match: {provider: paypal}, act: {drop: true}}", "webhooks.0.match.provider: no provider 'paypal'"),
         ("{act: {drop: true, delay: 5}}", "drop cannot go with ['delay']"),
         ("{act: {hold: 5}}", "hold only applies with reorder: true"),

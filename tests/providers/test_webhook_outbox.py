@@ -25,8 +25,11 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_a_response_lost_after_commit_still_sends_its_webhook() -> None:
-    lost = {"phase": "after_commit", "match": {"provider": "cdp", "operation": "create_payment_session"},
-            "act": {"drop": True}}
+    lost = {
+        "phase": "after_commit",
+        "match": {"provider": "cdp", "operation": "create_payment_session"},
+        "act": {"drop": True},
+    }
     async with client_for(make_app(faults=[lost])) as client:
         with pytest.raises(DroppedConnection):
             await client.post("/cdp/platform/v2/payment-sessions", json=session_body(), headers=ACME)

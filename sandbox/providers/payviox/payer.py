@@ -105,7 +105,8 @@ def _received_after(session: PayvioxSession, outcome: str, method: Method, amoun
     if not 1 <= amount_paid < session.amount_due:
         message = f"The amount paid field must be between 1 and {session.amount_due - 1}."
         raise InvalidRequest(fields={"amount_paid": [message]})
-    return session.amount_received + amount_paid
+    paid: int = amount_paid  # is_integer checked it
+    return session.amount_received + paid
 
 
 def initiate(session: PayvioxSession, method: Method, now: datetime) -> Transition:

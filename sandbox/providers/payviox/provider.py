@@ -126,8 +126,9 @@ def _items(check: Validator) -> list[dict[str, Any]] | None:
         item = item if isinstance(item, dict) else {}
         fields = {
             "name": check.field(f"items.{index}.name", item.get("name"), required=True, kind="string"),
-            "quantity": check.field(f"items.{index}.quantity", item.get("quantity"), required=True, kind="integer",
-                                    minimum=1),
+            "quantity": check.field(
+                f"items.{index}.quantity", item.get("quantity"), required=True, kind="integer", minimum=1
+            ),
             "price": check.field(f"items.{index}.price", item.get("price"), required=True, kind="integer", minimum=1),
         }
         clean.append({**item, **fields})  # extra item keys are kept (OpenAPI: additionalProperties)

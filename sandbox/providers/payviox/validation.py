@@ -51,8 +51,15 @@ class Validator:
     def fail(self, attribute: str, message: str) -> None:
         self.errors.setdefault(attribute, []).append(message)
 
-    def field(self, attribute: str, value: Any, required: bool, kind: str, minimum: int | None = None,
-              max_length: int | None = None) -> Any:
+    def field(
+        self,
+        attribute: str,
+        value: Any,
+        required: bool,
+        kind: str,
+        minimum: int | None = None,
+        max_length: int | None = None,
+    ) -> Any:
         """Check one value; returns it (trimmed, for strings) when it passes, else None.
         (Runs a dozen times per created session: the attribute's label is built only for a message.)"""
         # The usual case first, with the same outcome as the rules below: a non-blank string, or an
@@ -88,8 +95,9 @@ class Validator:
             return None
         return value
 
-    def take(self, attribute: str, *, required: bool, kind: str, minimum: int | None = None,
-             max_length: int | None = None) -> Any:
+    def take(
+        self, attribute: str, *, required: bool, kind: str, minimum: int | None = None, max_length: int | None = None
+    ) -> Any:
         value = self.data.get(attribute)
         if value is None and not required:  # an optional field left out: nothing to check (the usual case)
             return None
