@@ -21,7 +21,9 @@ from typing import Any
 
 import proc
 
-from sandbox.app import ScenarioModel, Settings, create_app
+from sandbox.app import create_app
+from sandbox.registry import ScenarioModel
+from sandbox.state import Settings
 from sandbox.store import Remembered, Store
 
 ASGIApp = Callable[..., Any]

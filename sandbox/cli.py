@@ -58,13 +58,15 @@ def problem(path: str, error: Exception) -> str:
 
 def _check(files: list[str]) -> int:
     """Validate each file and build its fixtures (a fixture that cannot be built is an error too)."""
-    from sandbox.app import Sandbox, ScenarioModel, Settings
+    from sandbox.app import new_sandbox
+    from sandbox.registry import ScenarioModel
     from sandbox.scenarios import load_file
+    from sandbox.state import Settings
 
     failed = 0
     for path in files:
         try:
-            Sandbox(Settings(scenario=load_file(ScenarioModel, path)))
+            new_sandbox(Settings(scenario=load_file(ScenarioModel, path)))
         except UNLOADABLE as error:
             failed += 1
             print(problem(path, error), file=sys.stderr)
@@ -77,7 +79,7 @@ def _run(path: str, url: str | None) -> int:
     import asyncio
     from pathlib import Path
 
-    from sandbox.app import ScenarioModel
+    from sandbox.registry import ScenarioModel
     from sandbox.runner import run
     from sandbox.scenarios import load_text
 
@@ -91,7 +93,7 @@ def _run(path: str, url: str | None) -> int:
 
 
 def banner(host: str, port: int, seed: int, scenario: str) -> str:
-    from sandbox.providers import PROVIDERS
+    from sandbox.registry import PROVIDERS
 
     origin = f"http://{host}:{port}"
     bases = "  ".join(f"{name} {origin}{provider.base_path}" for name, provider in PROVIDERS.items())
@@ -109,8 +111,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
-    from sandbox.app import ScenarioModel, Settings, create_app
+    from sandbox.app import create_app
+    from sandbox.registry import ScenarioModel
     from sandbox.scenarios import load_file
+    from sandbox.state import Settings
 
     try:
         scenario = load_file(ScenarioModel, args.scenario) if args.scenario else ScenarioModel()

@@ -13,14 +13,24 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from sandbox.webhooks import Attempt, Delivery
+from sandbox.clock import Clock
+from sandbox.webhooks import Attempt, Delivery, Webhooks
 
 if TYPE_CHECKING:
     import httpx
 
-    from sandbox.app import Sandbox
+
+class Outbox(Protocol):
+    """What the dispatcher needs of a sandbox: its outbox, its clock, and its deadline sweep."""
+
+    webhooks: Webhooks
+    clock: Clock
+
+    def expire_due(self, now: datetime | None = None) -> object: ...
+
 
 MAX_ROUNDS = 10_000  # a bound on one catch-up; every delivery has a finite schedule anyway
 
@@ -38,7 +48,7 @@ class Dispatcher:
     def nudge(self) -> None:
         self.wake.set()
 
-    async def deliver_due(self, sandbox: Sandbox) -> list[Delivery]:
+    async def deliver_due(self, sandbox: Outbox) -> list[Delivery]:
         """Attempt everything due now, then whatever that unblocks, until nothing is due."""
         done: list[Delivery] = []
         async with self._round:
@@ -50,7 +60,7 @@ class Dispatcher:
                 done.extend(due)
         return done
 
-    async def _attempt(self, sandbox: Sandbox, delivery: Delivery) -> None:
+    async def _attempt(self, sandbox: Outbox, delivery: Delivery) -> None:
         at = delivery.next_at or sandbox.clock.now()
         number = len(delivery.attempts) + 1
         if delivery.policy.signs_each_attempt:  # a receiver checks the signed time against its own clock
@@ -84,7 +94,7 @@ class Dispatcher:
         latency = (time.perf_counter() - started) * 1000
         delivery.record(Attempt(number, at, delivery.url, status, error, latency))
 
-    async def run(self, sandbox_of: Callable[[], Sandbox], tick: float) -> None:
+    async def run(self, sandbox_of: Callable[[], Outbox], tick: float) -> None:
         """The live server's loop: deliver when nudged, and at least once a tick."""
         self._live = True
         try:

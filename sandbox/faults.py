@@ -21,24 +21,21 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import functools
-import random
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from sandbox.contract import Reply
 from sandbox.errors import SandboxError
-from sandbox.pipeline import Reply, to_response
+from sandbox.responses import to_response
+from sandbox.rules import CountedRules, When, due
 from sandbox.steps import mismatches
 
 if TYPE_CHECKING:
-    from sandbox.pipeline import Call, Operation
-
-
-R = TypeVar("R", bound=BaseModel)
+    from sandbox.contract import Call, Operation
 
 
 def error_classes() -> dict[str, type[SandboxError]]:
@@ -66,22 +63,6 @@ class Match(BaseModel):
     merchant: str | None = None
     body: dict[str, Any] = Field({}, description="a subset the JSON request body must contain")
     headers: dict[str, str] = Field({}, description="header -> exact value (names are case-insensitive)")
-
-
-class When(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    nth: int | None = Field(None, ge=1, description="only the nth matching call")
-    times: int | None = Field(None, ge=1, description="fire at most this many times, then behave")
-    every: int | None = Field(None, ge=1, description="every kth matching call")
-    probability: float | None = Field(None, ge=0, le=1, description="chance per matching call (seeded)")
-    after: datetime | None = Field(None, description="only once the sandbox clock is at or past this instant")
-
-    @field_validator("after")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        """A naive instant is UTC, as everywhere in the sandbox (clock.parse_instant)."""
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class RawReply(BaseModel):
@@ -132,35 +113,6 @@ class FaultRule(BaseModel):
     match: Match = Match()
     when: When = When()
     act: Act
-
-
-class CountedRules(Generic[R]):
-    """Scenario rules with how often each matched and fired, and a seeded RNG of their own (so
-    adding a rule never shifts the ids a run makes); rebuilt by every reset. Faults and webhook
-    chaos (`webhook_chaos.py`) both count this way, and `describe()` shows it."""
-
-    section = "rules"  # the scenario key, naming unnamed rules and seeding the RNG
-
-    def __init__(self, rules: Sequence[R] = (), seed: int = 0) -> None:
-        self.rules = list(rules)
-        self.matched = [0] * len(self.rules)
-        self.fired = [0] * len(self.rules)
-        self._rng = random.Random(f"{self.section}:{seed}")
-
-    def label(self, index: int) -> str:
-        return getattr(self.rules[index], "name", None) or f"{self.section}[{index}]"
-
-    def describe(self) -> list[dict[str, Any]]:
-        shown = []
-        for index, rule in enumerate(self.rules):
-            entry: dict[str, Any] = {"rule": index, "name": self.label(index)}
-            for key in type(rule).model_fields:
-                value = getattr(rule, key)
-                if key != "name":
-                    nested = isinstance(value, BaseModel)
-                    entry[key] = value.model_dump(mode="json", exclude_defaults=True) if nested else value
-            shown.append({**entry, "matched": self.matched[index], "fired": self.fired[index]})
-        return shown
 
 
 class Faults(CountedRules[FaultRule]):
@@ -232,35 +184,20 @@ class Faults(CountedRules[FaultRule]):
         return reply
 
 
-def due(when: When, matched: int, fired: int, now: datetime, rng: random.Random) -> bool:
-    """Whether a rule that has matched `matched` times (this one included) fires now. Also
-    used by the webhook chaos rules (`webhook_chaos.py`), so `when` reads the same in both."""
-    if when.after is not None and now < when.after:
-        return False
-    if when.nth is not None and matched != when.nth:
-        return False
-    if when.every is not None and matched % when.every:
-        return False
-    if when.times is not None and fired >= when.times:
-        return False
-    return when.probability is None or rng.random() < when.probability
-
-
 def _matches(match: Match, call: Call) -> bool:
-    request = call.request
     if match.provider is not None and match.provider != call.provider.name:
         return False
     if match.operation is not None and match.operation != call.operation:
         return False
-    if match.method is not None and match.method.upper() != request.method:
+    if match.method is not None and match.method.upper() != call.method:
         return False
-    if match.path is not None and not fnmatch.fnmatchcase(request.url.path, match.path):
+    if match.path is not None and not fnmatch.fnmatchcase(call.path, match.path):
         return False
     if match.merchant is not None and (call.merchant is None or call.merchant.id != match.merchant):
         return False
     if match.body and mismatches(match.body, call.body if isinstance(call.body, dict) else None):
         return False
-    return all(request.headers.get(name) == value for name, value in match.headers.items())
+    return all(call.headers.get(name) == value for name, value in match.headers.items())
 
 
 def _deliver(act: Act, response: Response) -> Response:

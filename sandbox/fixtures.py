@@ -1,10 +1,10 @@
 """Fixtures: sessions that already exist when a scenario loads, built by the real code paths.
 
 Each fixture is a `create` call to one of its provider's operations, then actions, calls and
-clock advances, all run through `pipeline.run` exactly as HTTP requests would be (auth,
-validation, state machine, outbox, journal), so balances and histories are what the API
-would have produced. Nothing here knows a provider: the operation and action tables say
-where each name goes.
+clock advances, all run through the pipeline's synchronous core (`pipeline.execute`) on a
+`Call` built here, exactly as HTTP requests would be (auth, validation, state machine, outbox,
+journal), so balances and histories are what the API would have produced. Nothing here
+knows a provider: the operation and action tables say where each name goes.
 
 Fixtures happen in the past: the clock starts early by the sum of their `advance`s, so when
 they are done it stands at the scenario's `clock.start` (an expired fixture really expired
@@ -13,26 +13,27 @@ before the scenario began). They do not spend rate limits, and no scenario fault
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
-
-from starlette.requests import Request
-from starlette.responses import Response
 
 from sandbox import jsonwire, pipeline
 from sandbox.clock import Clock
-from sandbox.pipeline import Call, Operation, Provider
+from sandbox.contract import Call, Headers, Operation, ProviderSpec, Reply
 from sandbox.ratelimit import RateLimiter
 from sandbox.scenarios import ScenarioError
+from sandbox.state import Sandbox
 from sandbox.steps import CallSpec, Fixture, Unresolved, operation_path, substitute
-
-if TYPE_CHECKING:
-    from sandbox.app import Sandbox
 
 # The origin fixture calls appear to come from; URLs they produce point at the default port.
 ORIGIN = ("127.0.0.1", 4242)
+
+
+def fresh(sandbox: Sandbox) -> None:
+    """Reset the sandbox, build its scenario's fixtures, then arm its faults and webhook chaos."""
+    sandbox.reset()
+    sandbox.fixtures = build(sandbox)
+    sandbox.arm()
 
 
 class FixtureFailed(Exception):
@@ -85,13 +86,14 @@ def _build_one(sandbox: Sandbox, fixture: Fixture, variables: dict[str, Any]) ->
             op = Operation(f"action.{then.action}", "POST", "", handler, auth=None)
             path = f"/_sandbox/{provider.name}/sessions/{target}/actions/{then.action}"
             params = {"provider": provider.name, "session_id": str(target), "action": then.action}
-            request = _request("POST", path, params, {}, {}, _resolve(then.body, scope, [*at, "body"]))
-            _expect_success(_run(sandbox, provider, op, request, fixture.name), [*at, "action"], op.name)
+            sent = _resolve(then.body, scope, [*at, "body"])
+            call = _call(sandbox, provider, op, path, params, {}, {}, sent, fixture.name)
+            _expect_success(pipeline.execute(sandbox, call, op), [*at, "action"], op.name)
     return body
 
 
 def _operation(
-    sandbox: Sandbox, provider: Provider, spec: CallSpec, variables: dict[str, Any], name: str, at: list[str | int]
+    sandbox: Sandbox, provider: ProviderSpec, spec: CallSpec, variables: dict[str, Any], name: str, at: list[str | int]
 ) -> Any:
     target = sandbox.providers[spec.provider] if spec.provider else provider
     op = next(op for op in target.operations if op.name == spec.operation)
@@ -102,8 +104,9 @@ def _operation(
         raise FixtureFailed([*at, "params"], str(error)) from None
     headers = _resolve(spec.headers, variables, [*at, "headers"])
     query = _resolve(spec.query, variables, [*at, "query"])
-    request = _request(op.method, path, params, query, headers, _resolve(spec.body, variables, [*at, "body"]))
-    return _expect_success(_run(sandbox, target, op, request, name), at, op.name)
+    body = _resolve(spec.body, variables, [*at, "body"])
+    call = _call(sandbox, target, op, path, params, query, headers, body, name)
+    return _expect_success(pipeline.execute(sandbox, call, op), at, op.name)
 
 
 def _resolve(value: Any, variables: dict[str, Any], at: list[str | int]) -> Any:
@@ -113,54 +116,49 @@ def _resolve(value: Any, variables: dict[str, Any], at: list[str | int]) -> Any:
         raise FixtureFailed(at, str(error)) from None
 
 
-def _request(
-    method: str, path: str, params: dict[str, str], query: dict[str, Any], headers: dict[str, str], body: Any
-) -> Request:
+def _call(
+    sandbox: Sandbox,
+    provider: ProviderSpec,
+    op: Operation,
+    path: str,
+    params: dict[str, str],
+    query: dict[str, Any],
+    headers: dict[str, str],
+    body: Any,
+    name: str,
+) -> Call:
+    """The call an HTTP client on the sandbox's own host would make, with a JSON body."""
     raw = b"" if body is None else jsonwire.dumps(body)
-    sent = {"host": f"{ORIGIN[0]}:{ORIGIN[1]}", "content-type": "application/json", **headers}
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "server": ORIGIN,
-        "client": ("127.0.0.1", 0),
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": urlencode(query).encode(),
-        "headers": [(key.lower().encode(), str(value).encode()) for key, value in sent.items()],
-        "path_params": params,
-    }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    return Request(scope, receive)
-
-
-def _run(sandbox: Sandbox, provider: Provider, op: Operation, request: Request, name: str) -> Response:
-    call = Call(sandbox, provider, op.name, request, sandbox.clock.now(), pipeline.client_ip(request))
+    sent = Headers.of({"host": f"{ORIGIN[0]}:{ORIGIN[1]}", "content-type": "application/json", **headers})
+    forwarded = sent.get("x-forwarded-for")
+    call = Call(
+        services=sandbox,
+        provider=provider,
+        operation=op.name,
+        method=op.method,
+        path=path,
+        raw_path=path,
+        path_params=params,
+        headers=sent,
+        client_ip=forwarded.split(",")[0].strip() if forwarded else "127.0.0.1",
+        base_url=f"http://{ORIGIN[0]}:{ORIGIN[1]}",
+        now=sandbox.clock.now(),
+        query_string=urlencode(query).encode(),
+        raw=raw,
+        body=pipeline.parse_json(raw),
+    )
     call.notes.append(f"fixture {name}")
-    return _drive(pipeline.run(call, op))
+    return call
 
 
-def _drive(flow: Coroutine[Any, Any, Response]) -> Response:
-    """Run the pipeline to its end without an event loop: handlers are sync, the body is in
-    memory and no fault is armed while fixtures build, so nothing in it ever suspends."""
-    try:
-        flow.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    flow.close()
-    raise RuntimeError("a fixture call tried to wait for I/O")
-
-
-def _expect_success(response: Response, at: list[str | int], operation: str) -> Any:
-    try:
-        body = jsonwire.loads(bytes(response.body)) if response.body else None
-    except ValueError:  # an HTML page
-        body = bytes(response.body).decode(errors="replace")
-    if response.status_code >= 400:
-        raise FixtureFailed(at, f"{operation} answered {response.status_code}: {jsonwire.dumps(body).decode()}")
+def _expect_success(reply: Reply, at: list[str | int], operation: str) -> Any:
+    if reply.html is not None:
+        body: Any = reply.html
+    elif reply.encoded is not None or reply.body is not None:
+        # As a client reads it: encoded and parsed again (Decimals become JSON numbers, tuples lists).
+        body = jsonwire.loads(reply.encoded if reply.encoded is not None else jsonwire.dumps(reply.body))
+    else:
+        body = None
+    if reply.status >= 400:
+        raise FixtureFailed(at, f"{operation} answered {reply.status}: {jsonwire.dumps(body).decode()}")
     return body

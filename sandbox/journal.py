@@ -8,6 +8,7 @@ to their kind and last four characters, and JSON fields whose names say they are
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,7 +64,7 @@ class Entry:
     status: int
     merchant: str | None
     client_ip: str
-    request_headers: list[tuple[bytes, bytes]]  # the ASGI scope's, as received
+    request_headers: Sequence[tuple[bytes, bytes]]  # the ASGI scope's, as received
     request_body: Any
     response_body: Any
     notes: list[str] = field(default_factory=list)
@@ -85,7 +86,7 @@ class Entry:
         }
 
 
-def _decoded(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+def _decoded(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
     """As `dict(request.headers)`: names lowercase, the first value of a repeated header."""
     headers: dict[str, str] = {}
     for name, value in raw:

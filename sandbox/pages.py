@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from urllib.parse import parse_qs
 
-from sandbox.pipeline import Reply
+from sandbox.contract import Reply
 
 
 def form_fields(raw: bytes) -> dict[str, str]:

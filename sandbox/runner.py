@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import httpx
 
 from sandbox import jsonwire
-from sandbox.pipeline import Provider
+from sandbox.contract import ProviderSpec
 from sandbox.scenarios import Scenario
 from sandbox.steps import Expect, Step, Unresolved, lookup, mismatches, operation_path, substitute
 
@@ -44,7 +44,7 @@ def short(value: Any, limit: int = 110) -> str:
 
 
 class Player:
-    def __init__(self, client: httpx.AsyncClient, providers: Mapping[str, Provider], timeline: Timeline) -> None:
+    def __init__(self, client: httpx.AsyncClient, providers: Mapping[str, ProviderSpec], timeline: Timeline) -> None:
         self.client = client
         self.providers = providers
         self.say = timeline
@@ -200,7 +200,7 @@ def _parse(response: httpx.Response) -> Any:
 async def run(scenario: Scenario, text: str, source: str, url: str | None, out: TextIO | None = None) -> int:
     """Play `scenario` (whose source `text` is PUT to `url` when given); returns the exit code."""
     from sandbox.app import Settings, create_app
-    from sandbox.providers import PROVIDERS
+    from sandbox.registry import PROVIDERS
 
     timeline = Timeline(out or sys.stdout)
     if url is None:

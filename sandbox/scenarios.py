@@ -20,11 +20,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model
 
 from sandbox import jsonwire
+from sandbox.contract import ProviderSpec
 from sandbox.faults import FaultRule
-from sandbox.pipeline import Provider
 from sandbox.steps import CallSpec, Fixture, Step, references
 from sandbox.webhook_chaos import WebhookRule
-from sandbox.webhooks import WebhookSource
 
 
 class ScenarioError(ValueError):
@@ -81,14 +80,12 @@ class Scenario(BaseModel):
         return f"{self._source}:{_line_of(self._node, [str(part) for part in path])}"
 
 
-def scenario_model(providers: Mapping[str, Provider]) -> type[Scenario]:
+def scenario_model(providers: Mapping[str, ProviderSpec]) -> type[Scenario]:
     """The Scenario model for these providers: their settings, merchant settings and tables."""
     settings: dict[str, Any] = {name: (p.settings_model, p.settings_model()) for name, p in providers.items()}
     section = create_model("Providers", __config__=ConfigDict(extra="forbid"), **settings)
     merchant_fields: dict[str, Any] = {
-        name: (p.merchant_model | None, None)  # type: ignore[attr-defined]
-        for name, p in providers.items()
-        if getattr(p, "merchant_model", None) is not None
+        name: (p.merchant_model | None, None) for name, p in providers.items() if p.merchant_model is not None
     }
     merchant = create_model("Merchant", __config__=ConfigDict(extra="forbid"), **merchant_fields)
     model = create_model(
@@ -98,9 +95,9 @@ def scenario_model(providers: Mapping[str, Provider]) -> type[Scenario]:
         name: (frozenset(op.name for op in p.operations), frozenset(p.actions)) for name, p in providers.items()
     }
     model.senders = {
-        name: (p.webhook_policy.event_types, p.webhook_policy.signs_each_attempt)
+        name: (p.webhooks.policy.event_types, p.webhooks.policy.signs_each_attempt)
         for name, p in providers.items()
-        if isinstance(p, WebhookSource)
+        if p.webhooks is not None
     }
     return model
 

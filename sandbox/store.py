@@ -13,9 +13,11 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar, cast
 
 from sandbox.machine import Stateful
+
+R = TypeVar("R", bound=Stateful)
 
 
 @dataclass(slots=True)
@@ -43,17 +45,24 @@ class Store:
         if record.expires_at is not None:
             heapq.heappush(self._deadlines, (record.expires_at, provider, record.id))
 
-    def get(self, provider: str, record_id: str) -> Any:
+    def get(self, provider: str, record_id: str) -> Stateful | None:
         return self._records.get((provider, record_id))
 
-    def owned(self, provider: str, merchant: str, record_id: str) -> Any:
-        """The record if it exists and belongs to this merchant, else None."""
-        return self._by_merchant.get((provider, merchant), {}).get(record_id)
+    def find(self, provider: str, record_id: str, kind: type[R]) -> R | None:
+        """The record, if it exists and is a `kind` (a provider's own record class)."""
+        record = self._records.get((provider, record_id))
+        return record if isinstance(record, kind) else None
 
-    def of_merchant(self, provider: str, merchant: str) -> list[Any]:
-        return list(self._by_merchant.get((provider, merchant), {}).values())
+    def owned(self, provider: str, merchant: str, record_id: str, kind: type[R]) -> R | None:
+        """The record if it exists, is a `kind` and belongs to this merchant, else None."""
+        record = self._by_merchant.get((provider, merchant), {}).get(record_id)
+        return record if isinstance(record, kind) else None
 
-    def of_provider(self, provider: str) -> list[Any]:
+    def of_merchant(self, provider: str, merchant: str, kind: type[R]) -> list[R]:
+        """The merchant's records (a provider stores one record class, so `kind` only names it)."""
+        return cast(list[R], list(self._by_merchant.get((provider, merchant), {}).values()))
+
+    def of_provider(self, provider: str) -> list[Stateful]:
         return [record for (name, _), record in self._records.items() if name == provider]
 
     def count(self) -> int:
@@ -75,7 +84,7 @@ class Store:
     def schedule(self, provider: str, record_id: str, at: datetime) -> None:
         heapq.heappush(self._deadlines, (at, provider, record_id))
 
-    def due(self, now: datetime) -> Iterator[tuple[str, Any]]:
+    def due(self, now: datetime) -> Iterator[tuple[str, Stateful]]:
         """Pop and yield (provider, record) for every deadline at or before `now`."""
         while self._deadlines and self._deadlines[0][0] <= now:
             _, provider, record_id = heapq.heappop(self._deadlines)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.faults import CountedRules, When, due
+from sandbox.rules import CountedRules, When, due
 from sandbox.webhooks import PENDING
 
 if TYPE_CHECKING:

@@ -13,17 +13,13 @@ mis-sign a delivery as it is queued.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from sandbox import jsonwire
 from sandbox.clock import iso
-from sandbox.machine import Transition
-
-if TYPE_CHECKING:
-    from sandbox.webhook_chaos import WebhookChaos
 
 PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
 
@@ -59,18 +55,6 @@ class Policy:
     signs_each_attempt: bool = False
     # Every event type the provider can send (scenario rules are checked against it); empty: unknown.
     event_types: frozenset[str] = frozenset()
-
-
-@runtime_checkable
-class WebhookSource(Protocol):
-    """A provider that sends webhooks (optional: a provider without these sends none)."""
-
-    @property
-    def webhook_policy(self) -> Policy: ...
-
-    def webhook_events(self, step: Transition, record: Any) -> list[Event]: ...
-
-    def webhook_secret(self, merchant: str) -> str: ...
 
 
 @dataclass(slots=True)
@@ -169,42 +153,30 @@ class Delivery:
         }
 
 
+class Tampering(Protocol):
+    """The scenario's webhook rules (webhook_chaos.py), as the outbox sees them."""
+
+    def apply(self, delivery: Delivery, now: datetime) -> int:
+        """Tamper with `delivery` as it is queued; returns how many duplicates to queue after it."""
+        ...
+
+
 class Webhooks:
     """Endpoints, the deliveries log and the built-in inboxes of one sandbox."""
 
     def __init__(self, cap: int = 10_000) -> None:
         # The scenario's rules, set once its fixtures are built: fixtures are never broken.
-        self.chaos: WebhookChaos | None = None
+        self.chaos: Tampering | None = None
         self.endpoints: dict[tuple[str, str], Endpoint] = {}  # the control API's, one per merchant
         # More endpoints per merchant, made through a provider's own API (CDP's subscriptions), by id.
         self.subscriptions: dict[tuple[str, str], dict[str, Endpoint]] = {}
         self.inboxes: dict[str, deque[dict[str, Any]]] = {}
         self.expectations: dict[str, tuple[str, str]] = {}  # inbox name -> (provider, secret)
-        self._events: deque[Transition] = deque(maxlen=cap)
         self._deliveries: OrderedDict[str, Delivery] = OrderedDict()
         # Reordered deliveries (and their copies) per key, waiting for the next event of that key.
         self._held: dict[tuple[str, str, str], list[str]] = {}
         self._cap = cap
         self._next = 1
-
-    # the event log --------------------------------------------------------------------------
-    def record(self, transitions: Iterable[Transition]) -> None:
-        self._events.extend(transitions)
-
-    def events(self, provider: str | None = None, record_id: str | None = None) -> list[dict[str, Any]]:
-        return [
-            {
-                "provider": event.provider,
-                "session_id": event.record_id,
-                "merchant": event.merchant,
-                "action": event.action,
-                "from": event.before,
-                "to": event.after,
-                "at": iso(event.at),
-            }
-            for event in self._events
-            if (provider is None or event.provider == provider) and (record_id is None or event.record_id == record_id)
-        ]
 
     # deliveries -----------------------------------------------------------------------------
     def endpoint(self, provider: str, merchant: str, default_secret: str) -> Endpoint:
@@ -337,14 +309,3 @@ class Webhooks:
     # the built-in inbox ---------------------------------------------------------------------
     def receive(self, name: str, entry: dict[str, Any]) -> None:
         self.inboxes.setdefault(name, deque(maxlen=1_000)).append(entry)
-
-    def expectation(self, name: str, providers: Mapping[str, Any]) -> tuple[WebhookSource, str] | None:
-        """What an inbox verifies against: what it was told, else `{provider}-{merchant}`'s secret."""
-        provider_name, secret = self.expectations.get(name, (name.split("-", 1)[0], ""))
-        provider = providers.get(provider_name)
-        if not isinstance(provider, WebhookSource):
-            return None
-        if not secret:
-            merchant = name.split("-", 1)[1] if "-" in name else ""
-            secret = self.endpoint(provider_name, merchant, provider.webhook_secret(merchant)).secret
-        return provider, secret

@@ -16,7 +16,9 @@ import pytest
 from receiver import Receiver
 from starlette.applications import Starlette
 
-from sandbox.app import ScenarioModel, Settings, create_app
+from sandbox.app import create_app
+from sandbox.registry import ScenarioModel
+from sandbox.state import Settings
 from sandbox.threaded import free_port, serve_in_thread
 
 __all__ = ["client_for", "free_port", "make_app", "serve_in_thread"]

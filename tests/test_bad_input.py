@@ -12,7 +12,7 @@ import httpx
 import pytest
 from conftest import client_for, make_app
 
-from sandbox.providers import PROVIDERS
+from sandbox.registry import PROVIDERS
 
 pytestmark = pytest.mark.anyio
 

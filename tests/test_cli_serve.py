@@ -10,10 +10,11 @@ import httpx
 import pytest
 from conftest import free_port
 
-from sandbox.app import Sandbox, ScenarioModel, Settings
+from sandbox.app import new_sandbox
 from sandbox.cli import banner, main
-from sandbox.providers import PROVIDERS
+from sandbox.registry import PROVIDERS, ScenarioModel
 from sandbox.scenarios import load_file
+from sandbox.state import Settings
 
 
 def test_more_than_one_worker_is_refused_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,7 +79,7 @@ def test_serve_answers_over_http() -> None:
         assert created.status_code == 201
         # --seed 3 seeds the server: its first id is the one an in-process sandbox with seed 3 makes
         scenario = load_file(ScenarioModel, "scenarios/default.yaml")
-        assert created.json()["session_id"] == Sandbox(Settings(scenario=scenario, seed=3)).entropy.text(32)
+        assert created.json()["session_id"] == new_sandbox(Settings(scenario=scenario, seed=3)).entropy.text(32)
     finally:
         process.terminate()
         out, _ = process.communicate(timeout=10)

@@ -101,8 +101,8 @@ def test_store_deadlines_come_due_in_order() -> None:
 def test_store_tenancy_and_unique_claims() -> None:
     store = Store()
     store.add("p", _session())
-    assert store.owned("p", "m", "s1") is not None
-    assert store.owned("p", "other", "s1") is None
+    assert store.owned("p", "m", "s1", PayvioxSession) is not None
+    assert store.owned("p", "other", "s1", PayvioxSession) is None
     assert store.claim("p", "m", "order_id", "o1", "s1") is None
     assert store.claim("p", "m", "order_id", "o1", "s2") == "s1"
     assert not store.taken("p", "other", "order_id", "o1")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from sandbox.app import ScenarioModel
+from sandbox.registry import ScenarioModel
 
 DOCS = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text()
 # Keys the docs do not show yet; listed so that nothing else can go missing unnoticed.

@@ -9,8 +9,8 @@ import jwt
 import pytest
 from conftest import client_for, make_app, serve_in_thread
 
-from sandbox.app import ScenarioModel
 from sandbox.faults import DroppedConnection, error_classes
+from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
 
 pytestmark = pytest.mark.anyio

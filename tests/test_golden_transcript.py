@@ -14,7 +14,7 @@ The script is `SCRIPT`: the control plane, then CDP, CubePay and Payviox (each a
 steps that starts by loading a scenario, so one provider's changes never shift another's ids), then
 a scenario with faults, webhook chaos and a fixture.
 
-It touches the app only through `create_app(Settings())` and HTTP: the scenarios are YAML text
+It touches the app only through `create_app()` and HTTP: the scenarios are YAML text
 loaded with `PUT /_sandbox/scenario`, and nothing else from `sandbox` or from the other tests'
 helpers is imported, so it survives any move of the internals.
 
@@ -49,7 +49,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.app import Settings, create_app
+from sandbox.app import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -1057,7 +1057,7 @@ SCRIPT: list[Callable[[Run], Awaitable[None]]] = [control_plane, cdp, cubepay, p
 async def transcript() -> list[dict[str, Any]]:
     """Play the script against a fresh app. A script step that breaks (a changed answer with no
     id in it) ends the run; the exchanges so far, and the error, are the transcript."""
-    app = create_app(Settings())
+    app = create_app()
     transport = httpx.ASGITransport(app=app, client=PEER)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test", headers=CLIENT_HEADERS) as http:
         run = Run(http)

@@ -56,7 +56,7 @@ def test_one_default_port_everywhere() -> None:
 
 
 def test_the_readme_shows_where_to_point_a_client_for_every_provider() -> None:
-    from sandbox.providers import PROVIDERS
+    from sandbox.registry import PROVIDERS
 
     readme = (ROOT / "README.md").read_text()
     table = readme.split("## Point your client at it", 1)[1].split("\n\n", 2)[1]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from sandbox.contract import Call, Merchant, Operation, ProviderSpec, Reply
 from sandbox.machine import Lifecycle
-from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.scenarios import ScenarioError, load_text, scenario_model
 
 
@@ -28,26 +28,30 @@ def _pong(call: Call) -> Reply:
     return Reply(200, {"pong": True})
 
 
-class Acme:
-    name = title = "acme"
-    base_path = "/acme"
-    lifecycle = Lifecycle(provider="acme", initial="new", table={("new", "poke"): "poked"})
-    settings_model = AcmeSettings
-    merchant_model = AcmeMerchant
-    operations = (Operation("ping", "GET", "/ping", _pong),)
-    actions = {"poke": _pong}
-
-    def authenticate(self, call: Call, need: str) -> Merchant:
-        return Merchant("m", "key")
-
-    def render_error(self, error: Any, call: Call) -> Reply:
-        return Reply(400, {"oops": str(error)})
-
-    def describe(self, record: Any) -> dict[str, Any]:
-        return {}
+def _authenticate(call: Call, need: Any) -> Merchant:
+    return Merchant("m", "key")
 
 
-MODEL = scenario_model({"acme": Acme()})
+def _render_error(error: Any, call: Call) -> Reply:
+    return Reply(400, {"oops": str(error)})
+
+
+ACME = ProviderSpec(
+    name="acme",
+    title="acme",
+    base_path="/acme",
+    lifecycle=Lifecycle(provider="acme", initial="new", table={("new", "poke"): "poked"}),
+    settings_model=AcmeSettings,
+    merchant_model=AcmeMerchant,
+    operations=(Operation("ping", "GET", "/ping", _pong, auth=None),),
+    actions={"poke": _pong},
+    authenticate=_authenticate,
+    render_error=_render_error,
+    describe=lambda record: {},
+)
+
+
+MODEL = scenario_model({"acme": ACME})
 
 
 def test_its_settings_merchants_and_operations_are_part_of_the_format() -> None:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from providers.payviox_calls import SECRET, order
 
-from sandbox.app import ScenarioModel
 from sandbox.cli import main
+from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
 
 pytestmark = pytest.mark.anyio

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.app import ScenarioModel
 from sandbox.cli import main
+from sandbox.registry import ScenarioModel
 from sandbox.scenarios import load_file
 
 ROOT = Path(__file__).parent.parent

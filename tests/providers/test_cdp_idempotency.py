@@ -101,7 +101,7 @@ POSTS: dict[str, tuple[Callable[[httpx.AsyncClient], Awaitable[tuple[Request, Co
 
 
 def test_every_payment_session_post_is_covered() -> None:
-    from sandbox.providers.cdp.provider import CDP
+    from sandbox.providers.cdp import CDP
 
     posts = {op.name for op in CDP.operations if op.method == "POST" and op.path.startswith("/platform/v2/payment")}
     assert posts == set(POSTS)

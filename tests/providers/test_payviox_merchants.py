@@ -7,7 +7,7 @@ import pytest
 from conftest import client_for, make_app
 from payviox_calls import SECRET, order
 
-from sandbox.app import ScenarioModel
+from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
 
 pytestmark = pytest.mark.anyio

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.faults import DroppedConnection
-from sandbox.providers import PROVIDERS
+from sandbox.registry import PROVIDERS
 
 pytestmark = pytest.mark.anyio
 
@@ -53,7 +53,9 @@ async def test_an_attempt_longer_than_the_timeout_fails_and_is_retried(
     slow_receiver: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     payviox = PROVIDERS["payviox"]
-    monkeypatch.setattr(type(payviox), "webhook_policy", dataclasses.replace(payviox.webhook_policy, timeout=0.2))
+    assert payviox.webhooks is not None
+    hooks = dataclasses.replace(payviox.webhooks, policy=dataclasses.replace(payviox.webhooks.policy, timeout=0.2))
+    monkeypatch.setitem(PROVIDERS, "payviox", dataclasses.replace(payviox, webhooks=hooks))
     async with client_for(make_app()) as client:
         body = {"url": slow_receiver, "secret": "whtoken_x", "events": None}
         await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json=body)

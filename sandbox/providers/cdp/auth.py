@@ -20,11 +20,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlparse
 
+from sandbox.contract import Call, Merchant
 from sandbox.errors import Unauthorized
-from sandbox.pipeline import Call, Merchant
 from sandbox.providers.cdp.lifecycle import ApiKey, CdpSettings
 
 # PyJWT and cryptography are imported on the first CDP request, not at startup: together they
@@ -43,8 +44,16 @@ _NO_CHECKS: Any = {  # jwt.types.Options (a TypedDict)
 _SIGNATURE_ONLY: Any = {**_NO_CHECKS, "verify_signature": True}
 
 
+class Auth(StrEnum):
+    """The credentials CDP operations take."""
+
+    JWT = "jwt"  # the merchant's API-key JWT (authentication docs)
+    PAYER = "payer"  # no credential: the payer's side; the session's owner is the tenant
+    COINBASE = "coinbase"  # a Coinbase OAuth bearer token, not a CDP JWT (x402 settle)
+
+
 def bearer(call: Call) -> str | None:
-    scheme, _, token = call.request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = call.headers.text("authorization").partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
 
@@ -103,7 +112,7 @@ def _verify(call: Call, token: str, settings: CdpSettings) -> str:
 
 
 def _check_times(call: Call, claims: dict[str, Any], leeway: int) -> None:
-    now = call.sandbox.clock.wall().timestamp()  # the client's frame, not the sandbox clock
+    now = call.services.clock.wall().timestamp()  # the client's frame, not the sandbox clock
     nbf, exp = claims.get("nbf"), claims.get("exp")
     if not isinstance(nbf, int | float) or not isinstance(exp, int | float):
         raise Unauthorized("the JWT needs numeric nbf and exp")
@@ -114,12 +123,9 @@ def _check_times(call: Call, claims: dict[str, Any], leeway: int) -> None:
 
 
 def _check_uris(call: Call, uris: Any) -> None:
-    request = call.request
-    raw_path = request.scope.get("raw_path")
-    path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else request.url.path
-    path = path.partition("?")[0]  # the query string is not signed
-    host = request.headers.get("host", "")
-    method = request.method.upper()
+    path = call.raw_path.partition("?")[0]  # the query string is not signed
+    host = call.headers.text("host")
+    method = call.method.upper()
     accepted = {f"{method} {host}{path}"}
     # cdp-sdk builds the claim as urlparse(host + path): for "localhost:PORT" that parses
     # "localhost" as a scheme and signs "PORT/path". Accept what the real client signs.

@@ -26,14 +26,14 @@ from sandbox.providers.cdp.records import Action, CdpSession
 from sandbox.providers.cdp.schemas import CANNOT_AUTHORIZE, FAILURES
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.contract import Services
 
 
-def settings(sandbox: Sandbox) -> CdpSettings:
-    return sandbox.provider_settings("cdp")  # type: ignore[no-any-return]
+def settings(sandbox: Services) -> CdpSettings:
+    return sandbox.provider_settings("cdp", CdpSettings)
 
 
-def new_id(sandbox: Sandbox, prefix: str) -> str:
+def new_id(sandbox: Services, prefix: str) -> str:
     """`<prefix>_<lowercase uuid4>`, the spec's id patterns (e.g. ^capture_[a-f0-9\\-]{36}$)."""
     return f"{prefix}_{sandbox.entropy.uuid4()}"
 
@@ -95,7 +95,7 @@ def action_amount(session: CdpSession, kind: str, requested: Decimal | None, now
 
 
 def begin(
-    sandbox: Sandbox,
+    sandbox: Services,
     session: CdpSession,
     kind: str,
     amount: Decimal,
@@ -126,7 +126,7 @@ def begin(
     return action, webhooks.stamp(sandbox, session, step, action)
 
 
-def settle(sandbox: Sandbox, session: CdpSession, action: Action, outcome: Outcome, at: datetime) -> list[Transition]:
+def settle(sandbox: Services, session: CdpSession, action: Action, outcome: Outcome, at: datetime) -> list[Transition]:
     """Settle a pending action; a successful authorization with autoCapture starts a capture."""
     action.status = outcome
     action.updated_at = at
@@ -163,7 +163,7 @@ def _apply(session: CdpSession, action: Action) -> None:
         session.refunded += action.amount
 
 
-def on_due(sandbox: Sandbox, record: Any, now: datetime) -> list[Transition]:
+def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     """Settle every pending action whose settlement time came; stamped at that time, not now."""
     session: CdpSession = record
     steps: list[Transition] = []

@@ -18,8 +18,8 @@ from pathlib import Path
 from string import Template
 
 from sandbox import pages
+from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
-from sandbox.pipeline import Call, Operation, Reply
 from sandbox.providers.cdp import payer
 from sandbox.providers.cdp.lifecycle import CREATED, RESULTS
 from sandbox.providers.cdp.records import CdpSession, money

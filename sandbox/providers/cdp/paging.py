@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sandbox.contract import Call
 from sandbox.errors import InvalidRequest
-from sandbox.pipeline import Call
 from sandbox.providers.cdp.schemas import INVALID_QUERY
 
 T = TypeVar("T")

@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox import jsonwire
+from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest, NotFound, SandboxError
 from sandbox.evm import random_tx_hash
-from sandbox.pipeline import Call, Reply
 from sandbox.providers.cdp import ledger, validation
 from sandbox.providers.cdp.chains import CHAIN_IDS, DECIMALS, NETWORK_OF_CHAIN, ONCHAIN_ASSET, TOKEN_NAME, USDC, caip2
 from sandbox.providers.cdp.lifecycle import Outcome
@@ -42,10 +42,10 @@ class PaymentRequired(SandboxError):
 
 
 def find(call: Call) -> CdpSession:
-    session = call.sandbox.store.get("cdp", call.path_params["session_id"])
+    session = call.services.store.find("cdp", call.path_params["session_id"], CdpSession)
     if session is None:
         raise NotFound(SESSION_NOT_FOUND)
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 def _network(session: CdpSession) -> str:
@@ -53,7 +53,7 @@ def _network(session: CdpSession) -> str:
 
 
 def _address(call: Call) -> str:
-    return "0x" + call.sandbox.entropy.hex(40)
+    return "0x" + call.services.entropy.hex(40)
 
 
 def _atomic(value: Decimal) -> str:
@@ -65,7 +65,7 @@ def default_source(call: Call, session: CdpSession) -> dict[str, Any]:
     a Coinbase account for account targets (as the spec's account_target examples)."""
     if session.wallet_target:
         return {"address": _address(call), "network": _network(session), "asset": ONCHAIN_ASSET[session.asset]}
-    return {"coinbaseUserId": f"coinbase_user_{call.sandbox.entropy.hex(12)}"}
+    return {"coinbaseUserId": f"coinbase_user_{call.services.entropy.hex(12)}"}
 
 
 def authorize(
@@ -74,7 +74,7 @@ def authorize(
     """Start the session's one authorization; returns the Authorization body."""
     ledger.check_authorizable(session, call.now)
     action, step = ledger.begin(
-        call.sandbox,
+        call.services,
         session,
         "authorization",
         session.amount,
@@ -84,7 +84,7 @@ def authorize(
         network=source.get("network"),
         **fields,
     )
-    call.sandbox.emit(step)
+    call.services.emit(step)
     return action_view(action, session.scale)
 
 
@@ -93,7 +93,7 @@ def authorize(
 
 def _addresses(call: Call) -> list[str]:
     """`addresses` is form-style, explode=false (`?addresses=0xA,0xB`); repeated keys work too."""
-    found = [part.strip() for raw in call.request.query_params.getlist("addresses") for part in raw.split(",")]
+    found = [part.strip() for raw in call.query_all("addresses") for part in raw.split(",")]
     found = [part for part in found if part]
     if not found:
         raise InvalidRequest("At least one wallet address is required.")
@@ -110,7 +110,7 @@ def _payload(call: Call, session: CdpSession, payer: str, network: str) -> dict[
     """One EIP-3009 TransferWithAuthorization to sign (the spec's options example)."""
     address_type = [{"name": name, "type": "address"} for name in ("from", "to")]
     return {
-        "payloadId": f"payload_{call.sandbox.entropy.uuid4()}",
+        "payloadId": f"payload_{call.services.entropy.uuid4()}",
         "type": "eip3009",
         "data": {
             "types": {
@@ -141,7 +141,7 @@ def _payload(call: Call, session: CdpSession, payer: str, network: str) -> dict[
                 "value": _atomic(session.amount),
                 "validAfter": "0",
                 "validBefore": str(int(session.expiries["authorizationExpiresAt"].timestamp())),
-                "nonce": "0x" + call.sandbox.entropy.hex(64),
+                "nonce": "0x" + call.services.entropy.hex(64),
             },
         },
     }
@@ -157,7 +157,7 @@ def wallet_options(call: Call) -> Reply:
     if not 1 <= len(asset) <= 42:
         raise InvalidRequest(INVALID_QUERY)
     ledger.check_authorizable(session, call.now)
-    unfunded = {address.lower() for address in ledger.settings(call.sandbox).unfunded_addresses}
+    unfunded = {address.lower() for address in ledger.settings(call.services).unfunded_addresses}
     required = money(session.amount, session.scale)
     options: list[dict[str, Any]] = []
     ineligible: list[dict[str, Any]] = []
@@ -182,7 +182,7 @@ def wallet_options(call: Call) -> Reply:
                 }
             )
         else:
-            option_id = f"opt_{call.sandbox.entropy.uuid4()}"
+            option_id = f"opt_{call.services.entropy.uuid4()}"
             option: dict[str, Any] = {
                 "optionId": option_id,
                 "source": {"address": address, "network": network, "asset": asset},
@@ -266,7 +266,7 @@ def x402_key(call: Call) -> str | None:
     key = validation.idempotency_key(call)
     if key is None:
         return None
-    signature = call.request.headers.get("payment-signature", "")
+    signature = call.headers.text("payment-signature")
     return f"{key}\0x402:{hashlib.sha256(signature.encode()).hexdigest()}"
 
 
@@ -275,7 +275,7 @@ def authorize_x402(call: Call) -> Reply:
     if not session.wallet_target:  # Invented: x402 pays onchain; account targets have no x402Url
         raise InvalidRequest("x402 authorization needs a payment session with a wallet target.")
     ledger.check_authorizable(session, call.now)
-    signature = call.request.headers.get("payment-signature")
+    signature = call.headers.get("payment-signature")
     if not signature:
         raise PaymentRequired(_challenge(call, session))
     try:
@@ -292,7 +292,7 @@ def authorize_x402(call: Call) -> Reply:
     body = authorize(call, session, source, message="Your payment was successfully submitted")
     receipt = {
         "success": True,
-        "transaction": random_tx_hash(call.sandbox.entropy),
+        "transaction": random_tx_hash(call.services.entropy),
         "network": caip2(network),
         "payer": payer,
     }
@@ -305,12 +305,12 @@ def authorize_x402(call: Call) -> Reply:
 def authorize_coinbase(call: Call) -> Reply:
     """The OAuth token was checked by `authenticate(call, "coinbase")`."""
     session = find(call)
-    if not CB_AUTHZ_ID.match(call.request.headers.get("cb-authz-id", "")):
+    if not CB_AUTHZ_ID.match(call.headers.text("cb-authz-id")):
         raise InvalidRequest("The cb-authz-id header must be a lowercase UUID v4.")
     body = _body(call)
     metadata = validation.metadata(body.get("metadata"))
     ledger.check_authorizable(session, call.now)
-    token = call.request.headers.get("authorization", "").partition(" ")[2].strip()
+    token = call.headers.text("authorization").partition(" ")[2].strip()
     # Invented: the same OAuth token is the same Coinbase user.
     source = {"coinbaseUserId": f"coinbase_user_{hashlib.sha256(token.encode()).hexdigest()[:12]}"}
     return Reply(200, authorize(call, session, source, metadata=metadata))

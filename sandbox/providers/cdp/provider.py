@@ -13,10 +13,11 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from sandbox.contract import Call, Merchant, Operation, Reply
 from sandbox.errors import Forbidden, InvalidRequest, InvalidState, NotFound, SandboxError, Unauthorized
 from sandbox.machine import Transition
-from sandbox.pipeline import Call, Merchant, Operation, Reply
 from sandbox.providers.cdp import auth, ledger, pages, paging, payer, subscriptions, validation, webhooks
+from sandbox.providers.cdp.auth import Auth
 from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, LIFECYCLE, RESULTS, CdpSettings, is_pending
 from sandbox.providers.cdp.records import CdpSession, entity_of
 from sandbox.providers.cdp.schemas import (
@@ -41,15 +42,15 @@ PREFIX = "/platform/v2/payment-sessions"
 
 
 def settings(call: Call) -> CdpSettings:
-    return ledger.settings(call.sandbox)
+    return ledger.settings(call.services)
 
 
-def authenticate(call: Call, need: str) -> Merchant:
+def authenticate(call: Call, need: Auth) -> Merchant:
     """`jwt`: the merchant's API-key JWT. `payer`: no credential; the session's owner is the
     tenant (for idempotency). `coinbase`: a Coinbase OAuth bearer token, not a CDP JWT."""
-    if need == "jwt":
+    if need is Auth.JWT:
         return auth.authenticate(call, settings(call))
-    if need == "coinbase":
+    if need is Auth.COINBASE:
         token = auth.bearer(call)
         if token is None:
             raise Unauthorized("missing Authorization: Bearer <Coinbase OAuth token>")
@@ -58,14 +59,14 @@ def authenticate(call: Call, need: str) -> Merchant:
             raise Forbidden(
                 "This endpoint requires a Coinbase OAuth bearer token; CDP API key tokens are not accepted."
             )
-    session = call.sandbox.store.get("cdp", call.path_params.get("session_id", ""))
+    session = call.services.store.find("cdp", call.path_params.get("session_id", ""), CdpSession)
     return Merchant(session.merchant if session is not None else "", "payer")
 
 
 def render_error(error: SandboxError, call: Call) -> Reply:
     if error.message:
         call.notes.append(error.message)
-    correlation = f"{call.sandbox.entropy.hex(16)}-SBX"  # shape of the spec's 41deb8d59a9dc9a7-IAD
+    correlation = f"{call.services.entropy.hex(16)}-SBX"  # shape of the spec's 41deb8d59a9dc9a7-IAD
 
     def reply(status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> Reply:
         return Reply(status, error_body(error_type, message, correlation), headers or {})
@@ -73,7 +74,7 @@ def render_error(error: SandboxError, call: Call) -> Reply:
     if isinstance(error, payer.PaymentRequired):
         return reply(402, "payment_required", error.message, {"PAYMENT-REQUIRED": error.challenge})
     if error.reason == "idempotency_mismatch":
-        key = call.request.headers.get("x-idempotency-key", "")
+        key = call.headers.text("x-idempotency-key")
         return reply(422, "idempotency_error", IDEMPOTENCY.format(key=key))
     match error.code:
         case "unauthorized":
@@ -109,10 +110,10 @@ def _body(call: Call) -> dict[str, Any]:
 
 
 def _owned(call: Call) -> CdpSession:
-    session = call.sandbox.store.owned("cdp", call.owner().id, call.path_params["session_id"])
+    session = call.services.store.owned("cdp", call.owner().id, call.path_params["session_id"], CdpSession)
     if session is None:  # unknown, or another API key's: the same 404
         raise NotFound(SESSION_NOT_FOUND)
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 # sessions -------------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def create_session(call: Call) -> Reply:
     target = validation.target(body["target"])
     external = body.get("externalReferenceId")
     session = CdpSession(
-        id=ledger.new_id(call.sandbox, "paymentSession"),
+        id=ledger.new_id(call.services, "paymentSession"),
         merchant=merchant.id,
         entity_id=entity_of(merchant.id),
         origin=call.base_url,
@@ -150,15 +151,15 @@ def create_session(call: Call) -> Reply:
     )
     if body.get("compliance") is not None:  # writeOnly: checked for shape, never stored or echoed
         validation.obj(body["compliance"], "compliance")
-    call.sandbox.store.add("cdp", session)
+    call.services.store.add("cdp", session)
     created = Transition("cdp", session.id, merchant.id, "create", "", CREATED, call.now)
     session.history.append(created)
-    call.sandbox.emit(webhooks.stamp(call.sandbox, session, created))
+    call.services.emit(webhooks.stamp(call.services, session, created))
     return Reply(200, session_view(session, actions=False))
 
 
 def list_sessions(call: Call) -> Reply:
-    sessions = call.sandbox.store.of_merchant("cdp", call.owner().id)[::-1]  # newest first
+    sessions = call.services.store.of_merchant("cdp", call.owner().id, CdpSession)[::-1]  # newest first
     return Reply(
         200, paging.page(call, "paymentSessions", sessions, lambda s: s.id, lambda s: s.created_at, session_view)
     )
@@ -185,7 +186,7 @@ def cancel_session(call: Call) -> Reply:
     step = LIFECYCLE.fire(session, "cancel", call.now)
     session.cancellation_reason = reason
     session.updated_at = call.now
-    call.sandbox.emit(webhooks.stamp(call.sandbox, session, step))
+    call.services.emit(webhooks.stamp(call.services, session, step))
     return Reply(200, session_view(session, actions=False))
 
 
@@ -228,8 +229,8 @@ def refund(call: Call) -> Reply:
 
 
 def _begun(call: Call, session: CdpSession, kind: str, amount: Decimal, **fields: Any) -> Reply:
-    action, step = ledger.begin(call.sandbox, session, kind, amount, call.now, **fields)
-    call.sandbox.emit(step)
+    action, step = ledger.begin(call.services, session, kind, amount, call.now, **fields)
+    call.services.emit(step)
     return Reply(200, action_view(action, session.scale))
 
 
@@ -294,7 +295,7 @@ def action_settle(call: Call) -> Reply:
     action = session.pending()
     if action is None:
         raise InvalidRequest("No action is pending on this payment session.")
-    call.sandbox.emit(*ledger.settle(call.sandbox, session, action, outcome or action.planned, call.now))
+    call.services.emit(*ledger.settle(call.services, session, action, outcome or action.planned, call.now))
     return Reply(200, describe(session))
 
 
@@ -323,110 +324,93 @@ def _action_routes() -> list[Operation]:
     routes = []
     for kind, plural in LIST_FIELD.items():
         routes.append(
-            Operation(f"list_{plural}", "GET", f"{PREFIX}/{{session_id}}/{plural}", list_actions(kind), auth="jwt")
+            Operation(f"list_{plural}", "GET", f"{PREFIX}/{{session_id}}/{plural}", list_actions(kind), auth=Auth.JWT)
         )
         routes.append(
             Operation(
-                f"get_{kind}", "GET", f"{PREFIX}/{{session_id}}/{plural}/{{action_id}}", get_action(kind), auth="jwt"
+                f"get_{kind}", "GET", f"{PREFIX}/{{session_id}}/{plural}/{{action_id}}", get_action(kind), auth=Auth.JWT
             )
         )
     return routes
 
 
-class Cdp:
-    name = "cdp"
-    title = "Coinbase CDP v2 Payment Sessions"
-    base_path = "/cdp/platform"
-    lifecycle = LIFECYCLE
-    settings_model = CdpSettings
-    operations = (
-        Operation(
-            "create_payment_session",
-            "POST",
-            PREFIX,
-            create_session,
-            auth="jwt",
-            idempotency_key=validation.idempotency_key,
-        ),
-        Operation("list_payment_sessions", "GET", PREFIX, list_sessions, auth="jwt"),
-        # Payer routes first: "/authorizations/wallet" must not be read as an authorization id.
-        Operation(
-            "get_wallet_authorization_options",
-            "GET",
-            f"{PREFIX}/{{session_id}}/authorizations/wallet/options",
-            payer.wallet_options,
-            auth="payer",
-        ),
-        Operation(
-            "authorize_wallet",
-            "POST",
-            f"{PREFIX}/{{session_id}}/authorizations/wallet",
-            payer.authorize_wallet,
-            auth="payer",
-            idempotency_key=validation.idempotency_key,
-        ),
-        Operation(
-            "authorize_x402",
-            "POST",
-            f"{PREFIX}/{{session_id}}/authorizations/x402",
-            payer.authorize_x402,
-            auth="payer",
-            idempotency_key=payer.x402_key,
-        ),
-        Operation(
-            "authorize_coinbase",
-            "POST",
-            f"{PREFIX}/{{session_id}}/authorizations/coinbase",
-            payer.authorize_coinbase,
-            auth="coinbase",
-            idempotency_key=validation.idempotency_key,
-        ),
-        Operation("get_payment_session", "GET", f"{PREFIX}/{{session_id}}", get_session, auth="jwt"),
-        Operation(
-            "cancel_payment_session",
-            "POST",
-            f"{PREFIX}/{{session_id}}/cancel",
-            cancel_session,
-            auth="jwt",
-            idempotency_key=validation.idempotency_key,
-        ),
-        Operation(
-            "capture_payment_session",
-            "POST",
-            f"{PREFIX}/{{session_id}}/captures",
-            capture,
-            auth="jwt",
-            idempotency_key=validation.idempotency_key,
-        ),
-        Operation(
-            "void_payment_session",
-            "POST",
-            f"{PREFIX}/{{session_id}}/voids",
-            void,
-            auth="jwt",
-            idempotency_key=validation.idempotency_key,
-        ),
-        Operation(
-            "refund_payment_session",
-            "POST",
-            f"{PREFIX}/{{session_id}}/refunds",
-            refund,
-            auth="jwt",
-            idempotency_key=validation.idempotency_key,
-        ),
-        *_action_routes(),
-        *subscriptions.OPERATIONS,
-        *pages.OPERATIONS,
-    )
-    actions = {"authorize": action_authorize, "settle": action_settle}
-    authenticate = staticmethod(authenticate)
-    render_error = staticmethod(render_error)
-    describe = staticmethod(describe)
-    on_due = staticmethod(ledger.on_due)
-    webhook_policy = webhooks.POLICY
-    webhook_events = staticmethod(webhooks.events)
-    webhook_secret = staticmethod(webhooks.secret)
-    test_credentials = staticmethod(auth.test_credentials)
-
-
-CDP = Cdp()
+OPERATIONS = (
+    Operation(
+        "create_payment_session",
+        "POST",
+        PREFIX,
+        create_session,
+        auth=Auth.JWT,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation("list_payment_sessions", "GET", PREFIX, list_sessions, auth=Auth.JWT),
+    # Payer routes first: "/authorizations/wallet" must not be read as an authorization id.
+    Operation(
+        "get_wallet_authorization_options",
+        "GET",
+        f"{PREFIX}/{{session_id}}/authorizations/wallet/options",
+        payer.wallet_options,
+        auth=Auth.PAYER,
+    ),
+    Operation(
+        "authorize_wallet",
+        "POST",
+        f"{PREFIX}/{{session_id}}/authorizations/wallet",
+        payer.authorize_wallet,
+        auth=Auth.PAYER,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation(
+        "authorize_x402",
+        "POST",
+        f"{PREFIX}/{{session_id}}/authorizations/x402",
+        payer.authorize_x402,
+        auth=Auth.PAYER,
+        idempotency_key=payer.x402_key,
+    ),
+    Operation(
+        "authorize_coinbase",
+        "POST",
+        f"{PREFIX}/{{session_id}}/authorizations/coinbase",
+        payer.authorize_coinbase,
+        auth=Auth.COINBASE,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation("get_payment_session", "GET", f"{PREFIX}/{{session_id}}", get_session, auth=Auth.JWT),
+    Operation(
+        "cancel_payment_session",
+        "POST",
+        f"{PREFIX}/{{session_id}}/cancel",
+        cancel_session,
+        auth=Auth.JWT,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation(
+        "capture_payment_session",
+        "POST",
+        f"{PREFIX}/{{session_id}}/captures",
+        capture,
+        auth=Auth.JWT,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation(
+        "void_payment_session",
+        "POST",
+        f"{PREFIX}/{{session_id}}/voids",
+        void,
+        auth=Auth.JWT,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation(
+        "refund_payment_session",
+        "POST",
+        f"{PREFIX}/{{session_id}}/refunds",
+        refund,
+        auth=Auth.JWT,
+        idempotency_key=validation.idempotency_key,
+    ),
+    *_action_routes(),
+    *subscriptions.OPERATIONS,
+    *pages.OPERATIONS,
+)
+ACTIONS = {"authorize": action_authorize, "settle": action_settle}

@@ -21,9 +21,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound
-from sandbox.pipeline import Call, Operation, Reply
 from sandbox.providers.cdp import paging, validation
+from sandbox.providers.cdp.auth import Auth
 from sandbox.providers.cdp.records import entity_of
 from sandbox.webhooks import Endpoint
 
@@ -102,7 +103,7 @@ def view(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def _mine(call: Call) -> dict[str, Endpoint]:
-    return call.sandbox.webhooks.subscriptions.setdefault(("cdp", call.owner().id), {})
+    return call.services.webhooks.subscriptions.setdefault(("cdp", call.owner().id), {})
 
 
 def _found(call: Call) -> Endpoint:
@@ -114,7 +115,7 @@ def _found(call: Call) -> Endpoint:
 
 def create(call: Call) -> Reply:
     fields = _fields(call.json_object())
-    entropy = call.sandbox.entropy
+    entropy = call.services.entropy
     # Invented: ids and secrets are UUIDs (their format is not public).
     endpoint = Endpoint(None, secret=entropy.uuid4(), id=entropy.uuid4(), attributes={"created_at": call.now})
     _apply(endpoint, fields, call.owner().id)
@@ -147,10 +148,10 @@ def delete(call: Call) -> Reply:
 
 OPERATIONS = (
     Operation(
-        "create_webhook_subscription", "POST", PATH, create, auth="jwt", idempotency_key=validation.idempotency_key
+        "create_webhook_subscription", "POST", PATH, create, auth=Auth.JWT, idempotency_key=validation.idempotency_key
     ),
-    Operation("list_webhook_subscriptions", "GET", PATH, list_all, auth="jwt"),
-    Operation("get_webhook_subscription", "GET", f"{PATH}/{{subscription_id}}", get, auth="jwt"),
-    Operation("update_webhook_subscription", "PUT", f"{PATH}/{{subscription_id}}", update, auth="jwt"),
-    Operation("delete_webhook_subscription", "DELETE", f"{PATH}/{{subscription_id}}", delete, auth="jwt"),
+    Operation("list_webhook_subscriptions", "GET", PATH, list_all, auth=Auth.JWT),
+    Operation("get_webhook_subscription", "GET", f"{PATH}/{{subscription_id}}", get, auth=Auth.JWT),
+    Operation("update_webhook_subscription", "PUT", f"{PATH}/{{subscription_id}}", update, auth=Auth.JWT),
+    Operation("delete_webhook_subscription", "DELETE", f"{PATH}/{{subscription_id}}", delete, auth=Auth.JWT),
 )

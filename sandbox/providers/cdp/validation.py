@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sandbox.clock import parse_instant
+from sandbox.contract import Call
 from sandbox.errors import InvalidRequest
-from sandbox.pipeline import Call
 from sandbox.providers.cdp.lifecycle import DEFAULT_EXPIRIES
 
 # Invented: the spec types the asset as any 1-42 char symbol; the sandbox takes the four the
@@ -198,7 +198,7 @@ def expiries(value: Any, now: datetime) -> dict[str, datetime]:
 
 def idempotency_key(call: Call) -> str | None:
     """X-Idempotency-Key, 1-128 chars (components/parameters/IdempotencyKey)."""
-    key = call.request.headers.get("x-idempotency-key")
+    key = call.headers.get("x-idempotency-key")
     if key is not None and not 1 <= len(key) <= 128:
         raise fail("X-Idempotency-Key must be between 1 and 128 characters long.")
     return key

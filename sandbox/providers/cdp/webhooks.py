@@ -36,7 +36,7 @@ from sandbox.providers.cdp.schemas import action_view
 from sandbox.webhooks import Event, Policy
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.contract import Services
 
 PREFIX = "acceptance.payment_session."
 SIGNED_HEADERS = "content-type x-event-id x-event-type"
@@ -82,7 +82,7 @@ def summary(session: CdpSession, at: datetime) -> dict[str, Any]:
     return view
 
 
-def stamp(sandbox: Sandbox, session: CdpSession, step: Transition, action: Action | None = None) -> Transition:
+def stamp(sandbox: Services, session: CdpSession, step: Transition, action: Action | None = None) -> Transition:
     """`step` carrying its webhook's `eventId` (seeded) and `data`, taken as the change happens.
 
     Call it right after the change (the session's status is the step's `after`); the stamped

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from sandbox.providers.cubepay.lifecycle import CubePaySettings
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.contract import Services
 
 NAME = "cubepay"
 
 
-def settings(sandbox: Sandbox) -> CubePaySettings:
-    return sandbox.provider_settings(NAME)  # type: ignore[no-any-return]
+def settings(sandbox: Services) -> CubePaySettings:
+    return sandbox.provider_settings(NAME, CubePaySettings)
 
 
 def merchant_id(api_key: str) -> str:

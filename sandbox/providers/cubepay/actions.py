@@ -10,24 +10,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sandbox.contract import Call, Reply
 from sandbox.errors import NotFound
 from sandbox.evm import random_address
 from sandbox.machine import Transition
-from sandbox.pipeline import Call, Reply
 from sandbox.providers.cubepay import funds, schemas, validation
 from sandbox.providers.cubepay.accounts import NAME, settings
 from sandbox.providers.cubepay.lifecycle import LIFECYCLE
 from sandbox.providers.cubepay.records import CubePaySession, money
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.contract import Services
 
 
 def _found(call: Call) -> CubePaySession:
-    session = call.sandbox.store.get(NAME, call.path_params["session_id"])
+    session = call.services.store.find(NAME, call.path_params["session_id"], CubePaySession)
     if session is None:
         raise NotFound(schemas.SESSION_NOT_FOUND)
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 def _action_body(call: Call) -> dict[str, Any]:
@@ -37,9 +37,9 @@ def _action_body(call: Call) -> dict[str, Any]:
 def action_connect(call: Call) -> Reply:
     """Body: userAddress?, paymentMethodId?. Without an address the payer gets a seeded one."""
     session, body = _found(call), _action_body(call)
-    user = validation.address(body, "userAddress", required=False) or random_address(call.sandbox.entropy)
+    user = validation.address(body, "userAddress", required=False) or random_address(call.services.entropy)
     method = validation.text(body, "paymentMethodId", required=False, max_length=64)
-    call.sandbox.emit(*funds.connect(session, user, method, call.now))
+    call.services.emit(*funds.connect(session, user, method, call.now))
     return Reply(200, describe(session))
 
 
@@ -48,15 +48,15 @@ def action_fund(call: Call) -> Reply:
     session, body = _found(call), _action_body(call)
     amount = validation.amount(body, "amount") if body.get("amount") is not None else session.owed
     sender = validation.address(body, "fromAddress", required=False) or session.user_address
-    sender = sender or random_address(call.sandbox.entropy)
-    _, fired = funds.transfer(session, sender, amount, call.sandbox.entropy, call.now)
-    call.sandbox.emit(*fired)
+    sender = sender or random_address(call.services.entropy)
+    _, fired = funds.transfer(session, sender, amount, call.services.entropy, call.now)
+    call.services.emit(*fired)
     return Reply(200, describe(session))
 
 
 def action_cancel(call: Call) -> Reply:
     session = _found(call)
-    call.sandbox.emit(*funds.cancel(session, call.now))
+    call.services.emit(*funds.cancel(session, call.now))
     return Reply(200, describe(session))
 
 
@@ -64,11 +64,11 @@ def action_fail(call: Call) -> Reply:
     """Body: error? (the reason recorded on a capture in flight)."""
     session = _found(call)
     reason = validation.text(_action_body(call), "error", required=False) or "Payment failed (sandbox fail action)."
-    call.sandbox.emit(*funds.fail(session, reason, call.now))
+    call.services.emit(*funds.fail(session, reason, call.now))
     return Reply(200, describe(session))
 
 
-def on_due(sandbox: Sandbox, record: Any, now: datetime) -> list[Transition]:
+def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     """Deadline sweep: settle captures that came due, then expire an unfunded session."""
     session: CubePaySession = record
     fired = funds.settle_due(session, settings(sandbox).capture_outcome, sandbox.entropy, now)

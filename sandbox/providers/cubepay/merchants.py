@@ -16,17 +16,17 @@ docs describe no IP allowlist for CubePay keys, so a block has none.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from sandbox.providers.cubepay import lifecycle, tokens
+from sandbox.providers.cubepay import lifecycle, tokens, webhooks
 from sandbox.providers.cubepay.accounts import NAME, merchant_id
 from sandbox.scenarios import ScenarioError
 from sandbox.webhooks import Endpoint
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.contract import ScenarioView, Services
 
 # Invented: API keys have no documented format; any visible-ASCII bearer value is a key, and
 # one that looks like a JWT is taken for a paymentSessionToken (so it cannot be declared).
@@ -69,11 +69,11 @@ class CubePayMerchant(BaseModel):
     webhook: CubePayWebhook | None = None
 
 
-def _merchants(scenario: Any) -> dict[str, CubePayMerchant]:
-    return scenario.merchants_for(NAME)  # type: ignore[no-any-return]
+def _merchants(scenario: ScenarioView) -> dict[str, CubePayMerchant]:
+    return {name: block for name, block in scenario.merchants_for(NAME).items() if isinstance(block, CubePayMerchant)}
 
 
-def directory(scenario: Any) -> dict[str, str]:
+def directory(scenario: ScenarioView) -> dict[str, str]:
     """Declared API key -> the merchant id it names (empty: not strict). A key or a merchant id
     declared by two blocks would be ambiguous: a `FILE:LINE` load error."""
     keys: dict[str, str] = {}
@@ -100,7 +100,7 @@ def directory(scenario: Any) -> dict[str, str]:
     return keys
 
 
-def merchant_of_key(sandbox: Sandbox, key: str) -> str | None:
+def merchant_of_key(sandbox: Services, key: str) -> str | None:
     """The merchant `key` names: the declared one in strict mode (None for an undeclared key),
     else the key's own digest merchant (`accounts.merchant_id`)."""
     declared = directory(sandbox.scenario)
@@ -109,7 +109,7 @@ def merchant_of_key(sandbox: Sandbox, key: str) -> str | None:
     return merchant_id(key)
 
 
-def endpoints(scenario: Any, default_secret: Any) -> dict[str, Endpoint]:
+def endpoints(scenario: ScenarioView) -> dict[str, Endpoint]:
     """Merchant id -> webhook endpoint, for the blocks that set `webhook`. `Sandbox.reset` calls
     this on every load, so it is also where the blocks are checked as a whole (`directory`)."""
     directory(scenario)
@@ -118,5 +118,5 @@ def endpoints(scenario: Any, default_secret: Any) -> dict[str, Endpoint]:
         if block.webhook is not None:
             merchant, hook = block.merchant_id or name, block.webhook
             events = frozenset(hook.events) if hook.events is not None else None
-            found[merchant] = Endpoint(hook.url, hook.secret or default_secret(merchant), events)
+            found[merchant] = Endpoint(hook.url, hook.secret or webhooks.secret(merchant), events)
     return found

@@ -17,7 +17,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from sandbox.pipeline import Call, Operation, Reply
+from sandbox.contract import Call, Operation, Reply
 from sandbox.providers.cubepay import merchants
 from sandbox.providers.cubepay.accounts import merchant_id, settings
 
@@ -40,8 +40,8 @@ def sdk_bundle(call: Call) -> Reply:
 def demo_page(call: Call) -> Reply:
     # The demo key's merchant: a declared one in a scenario that declares keys. An undeclared demo
     # key there keeps its digest id here, and the page's backend route gets the 401 (provider.py).
-    key = settings(call.sandbox).demo_api_key
-    merchant = merchants.merchant_of_key(call.sandbox, key) or merchant_id(key)
+    key = settings(call.services).demo_api_key
+    merchant = merchants.merchant_of_key(call.services, key) or merchant_id(key)
     page = _asset("demo.html").replace("{{MERCHANT_ID}}", html.escape(json.dumps(merchant)[1:-1]))
     return Reply(200, html=page)
 

@@ -12,45 +12,52 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
+from sandbox.contract import Call, Merchant, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.evm import random_address
-from sandbox.pipeline import Call, Merchant, Operation, Reply
-from sandbox.providers.cubepay import actions as control
-from sandbox.providers.cubepay import funds, merchants, pages, schemas, tokens, validation, webhooks
+from sandbox.providers.cubepay import funds, merchants, pages, schemas, tokens, validation
 from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
-from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
 from sandbox.providers.cubepay.records import CubePaySession, money
 
 
-def authenticate(call: Call, need: str) -> Merchant:
-    """`need`: "api_key" (server routes), "token" (the SDK's routes), "session" (either), "demo"."""
-    if need == "demo":  # the demo page's own backend route holds the demo merchant's key
-        return _api_key_owner(call, settings(call.sandbox).demo_api_key)
-    scheme, _, credential = call.request.headers.get("authorization", "").partition(" ")
+class Auth(StrEnum):
+    """The credentials CubePay operations take (payment-sessions-api, create-payment-session)."""
+
+    API_KEY = "api_key"  # the merchant's API key: server routes
+    TOKEN = "token"  # the session's paymentSessionToken: the SDK's routes
+    SESSION = "session"  # either
+    DEMO = "demo"  # none: the demo page's backend route holds the demo merchant's key
+
+
+def authenticate(call: Call, need: Auth) -> Merchant:
+    if need is Auth.DEMO:  # the demo page's own backend route holds the demo merchant's key
+        return _api_key_owner(call, settings(call.services).demo_api_key)
+    scheme, _, credential = call.headers.text("authorization").partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:
-        raise Unauthorized(schemas.TOKEN_REQUIRED if need == "token" else schemas.UNAUTHORIZED)
+        raise Unauthorized(schemas.TOKEN_REQUIRED if need is Auth.TOKEN else schemas.UNAUTHORIZED)
     if tokens.looks_like_jwt(credential):
-        if need == "api_key":  # payment-sessions-api: the token is for GET and the client routes only
+        if need is Auth.API_KEY:  # payment-sessions-api: the token is for GET and the client routes only
             raise Unauthorized(schemas.UNAUTHORIZED)
         try:
-            claims = tokens.verify(tokens.signing_key(call.sandbox.entropy), credential, call.now)
+            claims = tokens.verify(tokens.signing_key(call.services.entropy), credential, call.now)
         except tokens.TokenError as error:
             raise Unauthorized(str(error)) from None
         if claims["sub"] != call.path_params.get("session_id"):  # "scoped to this session" (create-payment-session)
             raise Unauthorized(schemas.TOKEN_WRONG_SESSION)
         return Merchant(claims["mid"], "session_token")
-    if need == "token" or not merchants.API_KEY.match(credential):
-        raise Unauthorized(schemas.TOKEN_REQUIRED if need == "token" else schemas.UNAUTHORIZED)
+    if need is Auth.TOKEN or not merchants.API_KEY.match(credential):
+        raise Unauthorized(schemas.TOKEN_REQUIRED if need is Auth.TOKEN else schemas.UNAUTHORIZED)
     return _api_key_owner(call, credential)
 
 
 def _api_key_owner(call: Call, key: str) -> Merchant:
     """The merchant an API key names; in strict mode (the scenario declares keys) an undeclared
     key is refused like a revoked one: 401, "API key is missing, invalid, or revoked" (error-codes)."""
-    owner = merchants.merchant_of_key(call.sandbox, key)
+    owner = merchants.merchant_of_key(call.services, key)
     if owner is None:
         call.notes.append("this scenario declares its CubePay API keys, and this key is not one of them")
         raise Unauthorized(schemas.KEY_NOT_ACCEPTED)
@@ -93,11 +100,11 @@ def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
     amount = validation.amount(body, "amount")
     currency = validation.text(body, "currency", required=True, max_length=16)
     request_id = validation.text(body, "requestId", required=False)
-    config = settings(call.sandbox)
+    config = settings(call.services)
     if currency not in config.currencies:  # Invented: only USD is ever shown
         supported = ", ".join(config.currencies)
         raise InvalidRequest(schemas.UNSUPPORTED_CURRENCY.format(currency=currency, supported=supported))
-    entropy = call.sandbox.entropy
+    entropy = call.services.entropy
     session = CubePaySession(
         id=f"ps_{entropy.text(24)}",  # docs' example: ps_abc123def456
         merchant=call.owner().id,
@@ -111,13 +118,13 @@ def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
         status=config.initial_status,
         request_id=request_id,
     )
-    call.sandbox.store.add(NAME, session)
+    call.services.store.add(NAME, session)
     return session
 
 
 def _token_for(call: Call, session: CubePaySession) -> str:
-    ttl = settings(call.sandbox).token_ttl_seconds
-    return tokens.mint(tokens.signing_key(call.sandbox.entropy), session.id, session.merchant, call.now, ttl)
+    ttl = settings(call.services).token_ttl_seconds
+    return tokens.mint(tokens.signing_key(call.services.entropy), session.id, session.merchant, call.now, ttl)
 
 
 def create_payment_session(call: Call) -> Reply:
@@ -138,10 +145,10 @@ def demo_create_session(call: Call) -> Reply:
 
 
 def _owned(call: Call) -> CubePaySession:
-    session = call.sandbox.store.get(NAME, call.path_params["session_id"])
+    session = call.services.store.find(NAME, call.path_params["session_id"], CubePaySession)
     if session is None or session.merchant != call.owner().id:  # another merchant's: the same 404
         raise NotFound(schemas.SESSION_NOT_FOUND)
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 def get_payment_session(call: Call) -> Reply:
@@ -155,7 +162,7 @@ def connect_wallet(call: Call) -> Reply:
     user = validation.address(body, "userAddress", required=True)
     method = validation.text(body, "paymentMethodId", required=False, max_length=64)
     assert user is not None
-    call.sandbox.emit(*funds.connect(session, user, method, call.now))
+    call.services.emit(*funds.connect(session, user, method, call.now))
     return Reply(200, {"success": True})
 
 
@@ -177,8 +184,8 @@ def wallet_transfer(call: Call) -> Reply:
     if sender is None:
         raise InvalidRequest("Connect a wallet before sending the funding transaction.")
     amount = validation.amount(body, "amount") if body.get("amount") is not None else session.owed
-    landed, fired = funds.transfer(session, sender, amount, call.sandbox.entropy, call.now)
-    call.sandbox.emit(*fired)
+    landed, fired = funds.transfer(session, sender, amount, call.services.entropy, call.now)
+    call.services.emit(*fired)
     return Reply(200, {"transactionHash": landed.hash, "amount": money(amount), "status": session.status})
 
 
@@ -194,7 +201,7 @@ def create_capture(call: Call) -> Reply:
     amount = validation.amount(body, "captureAmount", allow_zero=True)
     field = "isFinalCapture" if "isFinalCapture" in body or "finalCapture" not in body else "finalCapture"
     final = validation.boolean(body, field, False)
-    sandbox = call.sandbox
+    sandbox = call.services
     made, fired = funds.capture(session, amount, final, request_id or "", settings(sandbox), sandbox.entropy, call.now)
     sandbox.store.schedule(NAME, session.id, made.settles_at)
     sandbox.emit(*fired)
@@ -227,17 +234,17 @@ _API = (
         "POST",
         "/payment-sessions",
         create_payment_session,
-        "api_key",
+        Auth.API_KEY,
         _request_id_key("create"),
     ),
-    ("get_payment_session", "GET", "/payment-sessions/{session_id}", get_payment_session, "session", None),
-    ("connect_wallet", "POST", "/payment-sessions/{session_id}/connect-wallet", connect_wallet, "token", None),
+    ("get_payment_session", "GET", "/payment-sessions/{session_id}", get_payment_session, Auth.SESSION, None),
+    ("connect_wallet", "POST", "/payment-sessions/{session_id}/connect-wallet", connect_wallet, Auth.TOKEN, None),
     (
         "funding_transaction",
         "POST",
         "/payment-sessions/{session_id}/funding-transaction",
         funding_transaction,
-        "token",
+        Auth.TOKEN,
         None,
     ),
     (
@@ -245,10 +252,10 @@ _API = (
         "POST",
         "/payment-sessions/{session_id}/captures",
         create_capture,
-        "api_key",
+        Auth.API_KEY,
         _request_id_key("capture"),
     ),
-    ("get_capture", "GET", "/payment-sessions/{session_id}/captures/{capture_id}", get_capture, "api_key", None),
+    ("get_capture", "GET", "/payment-sessions/{session_id}/captures/{capture_id}", get_capture, Auth.API_KEY, None),
 )
 
 
@@ -262,40 +269,19 @@ def test_merchant(tenant: str) -> str:
     return merchant_id(test_credentials(tenant)["api_key"])
 
 
-class CubePay:
-    name = NAME
-    title = "CubePay"
-    base_path = "/cubepay"
-    lifecycle = LIFECYCLE
-    settings_model = CubePaySettings
-    merchant_model = merchants.CubePayMerchant
-    operations = (
-        *(
-            Operation(name, method, prefix + path, handler, auth=auth, idempotency_key=key)
-            for prefix in ("", "/api/v1")
-            for name, method, path, handler, auth, key in _API
-        ),
-        Operation(
-            "sandbox_wallet_transfer",
-            "POST",
-            "/sandbox-wallet/payment-sessions/{session_id}/transfer",
-            wallet_transfer,
-            auth="token",
-        ),
-        Operation("demo_create_session", "POST", "/demo/api/payment-sessions", demo_create_session, auth="demo"),
-        *pages.OPERATIONS,
-    )
-    actions = control.ACTIONS
-    authenticate = staticmethod(authenticate)
-    render_error = staticmethod(render_error)
-    describe = staticmethod(control.describe)
-    on_due = staticmethod(control.on_due)
-    webhook_policy = webhooks.POLICY
-    webhook_events = staticmethod(webhooks.events)
-    webhook_secret = staticmethod(webhooks.secret)
-    test_credentials = staticmethod(test_credentials)
-    test_merchant = staticmethod(test_merchant)
-    webhook_endpoints = staticmethod(lambda scenario: merchants.endpoints(scenario, webhooks.secret))
-
-
-CUBEPAY = CubePay()
+OPERATIONS = (
+    *(
+        Operation(name, method, prefix + path, handler, auth=auth, idempotency_key=key)
+        for prefix in ("", "/api/v1")
+        for name, method, path, handler, auth, key in _API
+    ),
+    Operation(
+        "sandbox_wallet_transfer",
+        "POST",
+        "/sandbox-wallet/payment-sessions/{session_id}/transfer",
+        wallet_transfer,
+        auth=Auth.TOKEN,
+    ),
+    Operation("demo_create_session", "POST", "/demo/api/payment-sessions", demo_create_session, auth=Auth.DEMO),
+    *pages.OPERATIONS,
+)

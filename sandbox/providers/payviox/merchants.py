@@ -13,16 +13,17 @@ key (invented: see `ip_allowed`).
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sandbox.pipeline import Merchant
+from sandbox.contract import Merchant, ScenarioView
+from sandbox.providers.payviox import webhooks
 from sandbox.providers.payviox.methods import CATALOGUE, Method
 from sandbox.webhooks import Endpoint
 
 if TYPE_CHECKING:
-    from sandbox.pipeline import Call
+    from sandbox.contract import Call
 
 # Test keys only: a scenario never declares a live key (api/authentication: pk_test_/sk_test_).
 _TEST_KEY = r"^{kind}_test_[A-Za-z0-9_-]{{1,100}}$"
@@ -67,7 +68,7 @@ class PayvioxMerchant(BaseModel):
 
 
 def declared(call: Call) -> dict[str, PayvioxMerchant]:
-    return call.sandbox.scenario.merchants_for("payviox")
+    return call.services.merchants("payviox", PayvioxMerchant)
 
 
 def declared_keys(call: Call) -> dict[str, Merchant]:
@@ -81,7 +82,7 @@ def declared_keys(call: Call) -> dict[str, Merchant]:
     return keys
 
 
-def settings_of(call: Call, merchant: str) -> Any:
+def settings_of(call: Call, merchant: str) -> PayvioxMerchant | None:
     return declared(call).get(merchant)
 
 
@@ -109,12 +110,12 @@ def ip_allowed(call: Call, merchant: Merchant) -> bool:
     return any(address in ipaddress.ip_network(entry, strict=False) for entry in rules.allowed_ips)
 
 
-def endpoints(scenario: Any, default_secret: Any) -> dict[str, Endpoint]:
+def endpoints(scenario: ScenarioView) -> dict[str, Endpoint]:
     """Merchant -> webhook endpoint, for the merchants whose scenario block sets `webhook`."""
     found = {}
     for name, merchant in scenario.merchants_for("payviox").items():
         if merchant.webhook is not None:
             hook = merchant.webhook
             events = frozenset(hook.events) if hook.events is not None else None
-            found[name] = Endpoint(hook.url, hook.token or default_secret(name), events)
+            found[name] = Endpoint(hook.url, hook.token or webhooks.secret(name), events)
     return found

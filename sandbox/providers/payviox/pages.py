@@ -18,8 +18,8 @@ from pathlib import Path
 from string import Template
 
 from sandbox import pages
+from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
-from sandbox.pipeline import Call, Operation, Reply
 from sandbox.providers.payviox import merchants, payer
 from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCOMES
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES, Method
@@ -57,7 +57,7 @@ def money(cents: int, currency: str) -> str:
 
 
 def _find(call: Call) -> PayvioxSession:
-    session = payer.find(call.sandbox.store, call.path_params["session_id"])
+    session = payer.find(call.services.store, call.path_params["session_id"])
     payer.check_ip(session, call.client_ip)
     return session
 
@@ -192,9 +192,9 @@ def hosted_pay(call: Call) -> Reply:
             method,
             amount_paid=_cents(form.get("amount_paid")),
             payer_ip=call.client_ip,
-            user_agent=call.request.headers.get("user-agent"),
+            user_agent=call.headers.get("user-agent"),
             country=None,
-            entropy=call.sandbox.entropy,
+            entropy=call.services.entropy,
             now=call.now,
         )
     except NotFound:
@@ -202,7 +202,7 @@ def hosted_pay(call: Call) -> Reply:
     except (InvalidState, InvalidRequest) as error:
         problems = " ".join(message for messages in (error.fields or {}).values() for message in messages)
         return pages.message(409, "Payment not possible", error.message or problems)
-    call.sandbox.emit(step)
+    call.services.emit(step)
     return Reply(303, headers={"Location": secure_path(session.id)})
 
 

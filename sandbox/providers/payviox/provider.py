@@ -11,12 +11,12 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
-from sandbox import rawheaders
+from sandbox.contract import Call, Merchant, Operation, Reply
 from sandbox.errors import Forbidden, InvalidRequest, NotFound, SandboxError, Unauthorized
-from sandbox.pipeline import Call, Merchant, Operation, Reply
-from sandbox.providers.payviox import merchants, pages, payer, schemas, sdk, webhooks
+from sandbox.providers.payviox import merchants, pages, payer, schemas, sdk
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, OPEN, PayvioxSettings
 from sandbox.providers.payviox.methods import Method
 from sandbox.providers.payviox.session import PayvioxSession
@@ -30,8 +30,15 @@ log = logging.getLogger("sandbox.payviox")
 _KEY = re.compile(r"^(pk|sk)_(test|live)_([A-Za-z0-9_-]{1,100})$")
 
 
-def authenticate(call: Call, need: str) -> Merchant:
-    scheme, _, key = (rawheaders.get(call.request.scope, b"authorization") or "").partition(" ")
+class Auth(StrEnum):
+    """The credentials Payviox operations take (api/authentication)."""
+
+    ANY = "any"  # a pk_test_ or sk_test_ key
+    SECRET = "secret"  # sk_test_ only
+
+
+def authenticate(call: Call, need: Auth) -> Merchant:
+    scheme, _, key = (call.headers.get("authorization") or "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise Unauthorized("missing Authorization: Bearer <pk_test_... or sk_test_...>")
@@ -41,7 +48,7 @@ def authenticate(call: Call, need: str) -> Merchant:
     kind, mode, business = match.groups()
     if mode == "live":
         raise Unauthorized("live keys are refused: the sandbox never plays production; use pk_test_/sk_test_")
-    if need == "secret" and kind != "sk":
+    if need is Auth.SECRET and kind != "sk":
         raise Unauthorized("this endpoint needs the secret key (sk_test_...); a public key gets 401")
     strict = merchants.declared_keys(call)
     if strict and key not in strict:  # the scenario declares its keys: only those are accepted (merchants.py)
@@ -83,7 +90,7 @@ def render_error(error: SandboxError, call: Call) -> Reply:
 
 
 def settings(call: Call) -> PayvioxSettings:
-    return call.sandbox.provider_settings("payviox")  # type: ignore[no-any-return]
+    return call.services.provider_settings("payviox", PayvioxSettings)
 
 
 def enabled_methods(call: Call) -> dict[str, Method]:
@@ -148,7 +155,7 @@ def create_session(call: Call) -> Reply:
     metadata = check.take("metadata", required=False, kind="object")
     method_id = check.take("paymentMethodId", required=False, kind="string")
     given_ip = check.take("ip", required=False, kind="ip") if merchant.kind == "secret" else None
-    store = call.sandbox.store
+    store = call.services.store
     if order_id is not None and store.taken("payviox", merchant.id, "order_id", order_id):
         check.fail("order_id", f"The {label('order_id')} has already been taken.")  # "unique per business"
     if amount is not None and items is not None and not any(key.startswith("items.") for key in check.errors):
@@ -165,7 +172,7 @@ def create_session(call: Call) -> Reply:
 
     ttl = timedelta(seconds=settings(call).session_ttl_seconds)
     session = PayvioxSession(
-        id=call.sandbox.entropy.text(32),  # 32 lowercase alphanumerics, as every docs example
+        id=call.services.entropy.text(32),  # 32 lowercase alphanumerics, as every docs example
         merchant=merchant.id,
         created_at=call.now,
         expires_at=call.now + ttl,
@@ -184,7 +191,7 @@ def create_session(call: Call) -> Reply:
     store.claim("payviox", merchant.id, "order_id", order_id, session.id)
     reply: dict[str, Any] = {"session_id": session.id}
     if method is not None and method.redirect:
-        call.sandbox.emit(payer.initiate(session, method, call.now))
+        call.services.emit(payer.initiate(session, method, call.now))
         reply["redirect_url"] = f"{call.base_url}{pages.redirect_path(session.id)}"
     return Reply(201, reply)
 
@@ -215,10 +222,10 @@ def list_methods(call: Call) -> Reply:
 
 
 def _owned(call: Call, message: str) -> PayvioxSession:
-    session = call.sandbox.store.owned("payviox", call.owner().id, call.path_params["session_id"])
+    session = call.services.store.owned("payviox", call.owner().id, call.path_params["session_id"], PayvioxSession)
     if session is None:  # unknown, or another business's: the same 404 (get-payment-details)
         raise NotFound(message)
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 def get_payment(call: Call) -> Reply:
@@ -237,7 +244,7 @@ def get_balance(call: Call) -> Reply:
     that succeeded, less the amounts refunded."""
     start = settings(call)
     moved = 0
-    for session in call.sandbox.store.of_merchant("payviox", call.owner().id):
+    for session in call.services.store.of_merchant("payviox", call.owner().id, PayvioxSession):
         if session.paid:
             moved += session.net_amount or 0
         if session.status == "refunded":
@@ -266,7 +273,7 @@ def action_pay(call: Call) -> Reply:
     """Body: outcome (succeeded|declined|pending_review|failed|incomplete), amount_paid (cents, with
     incomplete: a crypto payment short of what is due), payment_method, ip, user_agent, country.
     Without `ip` the payer is taken to be where the session expects them."""
-    session = payer.find(call.sandbox.store, call.path_params["session_id"])
+    session = payer.find(call.services.store, call.path_params["session_id"])
     body = _action_body(call)
     outcome = _text(body, "outcome")
     step = payer.pay(
@@ -277,23 +284,23 @@ def action_pay(call: Call) -> Reply:
         payer_ip=_text(body, "ip"),
         user_agent=_text(body, "user_agent"),
         country=_text(body, "country"),
-        entropy=call.sandbox.entropy,
+        entropy=call.services.entropy,
         now=call.now,
     )
-    call.sandbox.emit(step)
+    call.services.emit(step)
     return Reply(200, describe(session))
 
 
 def action_review(call: Call) -> Reply:
-    session = payer.find(call.sandbox.store, call.path_params["session_id"])
+    session = payer.find(call.services.store, call.path_params["session_id"])
     decision = _text(_action_body(call), "decision")
-    call.sandbox.emit(payer.review(session, "approve" if decision is None else decision, call.now))
+    call.services.emit(payer.review(session, "approve" if decision is None else decision, call.now))
     return Reply(200, describe(session))
 
 
 def action_refund(call: Call) -> Reply:
-    session = payer.find(call.sandbox.store, call.path_params["session_id"])
-    call.sandbox.emit(payer.refund(session, call.now))
+    session = payer.find(call.services.store, call.path_params["session_id"])
+    call.services.emit(payer.refund(session, call.now))
     return Reply(200, describe(session))
 
 
@@ -322,31 +329,13 @@ def test_credentials(tenant: str) -> dict[str, str]:
     return {"public_key": f"pk_test_{tenant}", "secret_key": f"sk_test_{tenant}"}
 
 
-class Payviox:
-    name = "payviox"
-    title = "Payviox"
-    base_path = "/payviox"
-    lifecycle = LIFECYCLE
-    settings_model = PayvioxSettings
-    merchant_model = merchants.PayvioxMerchant
-    operations = (
-        Operation("create_session", "POST", "/session", create_session, limits=_create_limits),
-        Operation("list_payment_methods", "GET", "/payments/methods", list_methods),
-        Operation("get_payment_details", "GET", "/payment/{session_id}", get_payment, auth="secret"),
-        Operation("get_session_payment_methods", "GET", "/session/{session_id}/payments", session_methods),
-        Operation("get_balance", "GET", "/balance", get_balance, auth="secret"),
-        *pages.OPERATIONS,
-        *sdk.OPERATIONS,
-    )
-    actions = {"pay": action_pay, "review": action_review, "refund": action_refund}
-    authenticate = staticmethod(authenticate)
-    render_error = staticmethod(render_error)
-    describe = staticmethod(describe)
-    webhook_policy = webhooks.POLICY
-    webhook_events = staticmethod(webhooks.events)
-    webhook_secret = staticmethod(webhooks.secret)
-    test_credentials = staticmethod(test_credentials)
-    webhook_endpoints = staticmethod(lambda scenario: merchants.endpoints(scenario, webhooks.secret))
-
-
-PAYVIOX = Payviox()
+OPERATIONS = (
+    Operation("create_session", "POST", "/session", create_session, Auth.ANY, limits=_create_limits),
+    Operation("list_payment_methods", "GET", "/payments/methods", list_methods, Auth.ANY),
+    Operation("get_payment_details", "GET", "/payment/{session_id}", get_payment, Auth.SECRET),
+    Operation("get_session_payment_methods", "GET", "/session/{session_id}/payments", session_methods, Auth.ANY),
+    Operation("get_balance", "GET", "/balance", get_balance, Auth.SECRET),
+    *pages.OPERATIONS,
+    *sdk.OPERATIONS,
+)
+ACTIONS = {"pay": action_pay, "review": action_review, "refund": action_refund}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from sandbox.pipeline import Call, Operation, Reply
+from sandbox.contract import Call, Operation, Reply
 
 _PAGES = Path(__file__).parent / "pages"
 DEMO_KEY = "pk_test_demo"  # Invented: the demo shop's business is "demo"

@@ -20,37 +20,46 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from sandbox import pipeline
-from sandbox.control import _body, _error, _json, _sandbox
-from sandbox.webhooks import Endpoint, WebhookSource
+from sandbox.contract import ProviderSpec, Webhooking
+from sandbox.control._http import error, json_response, read_object, sandbox_of
+from sandbox.state import Sandbox
+from sandbox.webhooks import Endpoint
+
+
+def _sender(sandbox: Sandbox, name: str) -> tuple[ProviderSpec, Webhooking] | None:
+    """The provider called `name` and its webhooks, if it sends any."""
+    provider = sandbox.providers.get(name)
+    if provider is None or provider.webhooks is None:
+        return None
+    return provider, provider.webhooks
 
 
 async def deliveries(request: Request) -> Response:
-    return _json({"deliveries": _sandbox(request).webhooks.list(request.query_params)})
+    return json_response({"deliveries": sandbox_of(request).webhooks.list(request.query_params)})
 
 
 async def flush(request: Request) -> Response:
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     sandbox.expire_due()
     done = await sandbox.dispatcher.deliver_due(sandbox)
-    return _json({"attempted": [delivery.id for delivery in done]})
+    return json_response({"attempted": [delivery.id for delivery in done]})
 
 
 async def redeliver(request: Request) -> Response:
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     original = sandbox.webhooks.get(request.path_params["delivery_id"])
     if original is None:
-        return _error(404, "not_found", f"no delivery {request.path_params['delivery_id']!r}")
+        return error(404, "not_found", f"no delivery {request.path_params['delivery_id']!r}")
     copy = sandbox.webhooks.redeliver(original, sandbox.clock.now())
     await sandbox.dispatcher.deliver_due(sandbox)
-    return _json(copy.public())
+    return json_response(copy.public())
 
 
 async def endpoints(request: Request) -> Response:
     """The control API's endpoints, then those made through a provider's own API (with their id)."""
-    ledger = _sandbox(request).webhooks
+    ledger = sandbox_of(request).webhooks
     listed: list[dict[str, Any]] = [
         {
             "provider": provider,
@@ -72,27 +81,26 @@ async def endpoints(request: Request) -> Response:
         for (provider, merchant), made in ledger.subscriptions.items()
         for endpoint in made.values()
     ]
-    return _json({"endpoints": listed})
+    return json_response({"endpoints": listed})
 
 
 async def set_endpoint(request: Request) -> Response:
-    sandbox = _sandbox(request)
-    provider = sandbox.providers.get(request.path_params["provider"])
-    if not isinstance(provider, WebhookSource):
-        return _error(404, "not_found", f"{request.path_params['provider']!r} is not a provider that sends webhooks")
-    body = await _body(request)
+    sandbox = sandbox_of(request)
+    sender = _sender(sandbox, request.path_params["provider"])
+    if sender is None:
+        return error(404, "not_found", f"{request.path_params['provider']!r} is not a provider that sends webhooks")
+    provider, hooks = sender
+    body = await read_object(request)
     merchant = request.path_params["merchant"]
     url, secret, events = (body or {}).get("url"), (body or {}).get("secret"), (body or {}).get("events")
     if body is None or not (url is None or isinstance(url, str)) or not (secret is None or isinstance(secret, str)):
         shape = 'body must be {"url": str or null, "secret": str, "events": [str] or null}'
-        return _error(400, "invalid_request", shape)
+        return error(400, "invalid_request", shape)
     if events is not None and not (isinstance(events, list) and all(isinstance(item, str) for item in events)):
-        return _error(
-            400, "invalid_request", "events must be a list of event types, or null for the provider's default"
-        )
-    endpoint = Endpoint(url, secret or provider.webhook_secret(merchant), frozenset(events) if events else None)
+        return error(400, "invalid_request", "events must be a list of event types, or null for the provider's default")
+    endpoint = Endpoint(url, secret or hooks.secret(merchant), frozenset(events) if events else None)
     sandbox.webhooks.endpoints[(provider.name, merchant)] = endpoint
-    return _json(
+    return json_response(
         {
             "provider": provider.name,
             "merchant": merchant,
@@ -103,44 +111,45 @@ async def set_endpoint(request: Request) -> Response:
 
 
 async def expect(request: Request) -> Response:
-    sandbox = _sandbox(request)
-    body = await _body(request) or {}
-    provider = sandbox.providers.get(str(body.get("provider")))
-    if not isinstance(provider, WebhookSource) or not isinstance(body.get("secret"), str):
+    sandbox = sandbox_of(request)
+    body = await read_object(request) or {}
+    sender = _sender(sandbox, str(body.get("provider")))
+    if sender is None or not isinstance(body.get("secret"), str):
         shape = 'body must be {"provider": <a provider that sends webhooks>, "secret": str}'
-        return _error(400, "invalid_request", shape)
+        return error(400, "invalid_request", shape)
+    provider = sender[0]
     sandbox.webhooks.expectations[request.path_params["name"]] = (provider.name, body["secret"])
-    return _json({"inbox": request.path_params["name"], "provider": provider.name})
+    return json_response({"inbox": request.path_params["name"], "provider": provider.name})
 
 
 async def receive(request: Request) -> Response:
     """Accept a delivery; verify it if the inbox was told what to expect, or is a merchant's default."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     name = request.path_params["name"]
-    raw = await pipeline.read_body(request, sandbox.settings.body_limit)  # over it: 413 (app.py)
-    expected = sandbox.webhooks.expectation(name, sandbox.providers)
+    raw = await pipeline.read_body(request, sandbox.body_limit)  # over it: 413 (app.py)
+    expected = _expectation(sandbox, name)
     verified = None
     if expected is not None:
-        provider, secret = expected
-        verified = provider.webhook_policy.verify(raw, request.headers, secret)
+        hooks, secret = expected
+        verified = hooks.policy.verify(raw, request.headers, secret)
     entry = {"headers": dict(request.headers), "body": raw.decode(errors="replace"), "verified": verified}
     sandbox.webhooks.receive(name, entry)
-    return _json({"received": True, "verified": verified})
+    return json_response({"received": True, "verified": verified})
 
 
 async def inbox(request: Request) -> Response:
-    entries = list(_sandbox(request).webhooks.inboxes.get(request.path_params["name"], []))
-    return _json({"inbox": request.path_params["name"], "deliveries": entries})
+    entries = list(sandbox_of(request).webhooks.inboxes.get(request.path_params["name"], []))
+    return json_response({"inbox": request.path_params["name"], "deliveries": entries})
 
 
-def routes() -> list[Route]:
-    return [
-        Route("/webhooks", deliveries, methods=["GET"]),
-        Route("/webhooks/flush", flush, methods=["POST"]),
-        Route("/webhooks/endpoints", endpoints, methods=["GET"]),
-        Route("/webhooks/endpoints/{provider}/{merchant}", set_endpoint, methods=["PUT"]),
-        Route("/webhooks/{delivery_id}/redeliver", redeliver, methods=["POST"]),
-        Route("/inbox/{name}", inbox, methods=["GET"]),
-        Route("/inbox/{name}", receive, methods=["POST"]),
-        Route("/inbox/{name}", expect, methods=["PUT"]),
-    ]
+def _expectation(sandbox: Sandbox, name: str) -> tuple[Webhooking, str] | None:
+    """What an inbox verifies against: what it was told, else `{provider}-{merchant}`'s secret."""
+    provider_name, secret = sandbox.webhooks.expectations.get(name, (name.split("-", 1)[0], ""))
+    sender = _sender(sandbox, provider_name)
+    if sender is None:
+        return None
+    hooks = sender[1]
+    if not secret:
+        merchant = name.split("-", 1)[1] if "-" in name else ""
+        secret = sandbox.webhooks.endpoint(provider_name, merchant, hooks.secret(merchant)).secret
+    return hooks, secret
