@@ -210,6 +210,8 @@ class ProviderSpec:
     authenticate: Callable[[Call, Any], Merchant]  # (call, Operation.auth) -> the merchant, or a SandboxError
     render_error: Callable[[SandboxError, Call], Reply]  # the provider's own envelope, for every error
     describe: Callable[[Any], dict[str, Any]]  # a record as the control API shows it
+    # Domain error code (errors.py) -> how it goes on this provider's wire (envelopes.Wire).
+    errors: Mapping[str, Any] = field(default_factory=dict)
     merchant_model: type[BaseModel] | None = None  # its block under a scenario merchant
     webhooks: Webhooking | None = None  # None: sends no webhooks
     # What a record's deadline does (CDP settles pending actions); None: the lifecycle expires it.
