@@ -51,6 +51,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check sandbox tests bench examples
 	$(VENV)/bin/ruff format --check sandbox tests bench examples
 	$(VENV)/bin/mypy --strict sandbox
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache

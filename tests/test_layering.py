@@ -54,3 +54,30 @@ def test_only_entry_points_import_the_registry(path: Path) -> None:
     if path.name in ENTRY_POINTS and path.parent == ROOT:
         return
     assert not {name for name in imports(path) if name.startswith("sandbox.registry")}, path.name
+
+
+def test_the_import_graph_of_sandbox_has_no_cycle() -> None:
+    """Every import between sandbox's modules, TYPE_CHECKING ones included (grimp, which
+    import-linter uses, records those too), forms no cycle: a module can be read knowing
+    only the modules below it."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("sandbox", include_external_packages=False)
+    edges = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(edges[module]):
+            if state.get(target) == 1:
+                cycle = path[path.index(target) :] + [target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module)
