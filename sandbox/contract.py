@@ -83,6 +83,9 @@ class Reply:
     encoded: bytes | None = None  # `body` as JSON bytes, when already encoded (an idempotent replay)
 
 
+_NAMES: dict[str, bytes] = {}  # header name as asked -> as ASGI spells it
+
+
 class Headers:
     """Request headers over the raw ASGI list: case-insensitive, first value wins, latin-1, as
     Starlette's `Headers.get`, without building a dict on every request."""
@@ -98,7 +101,11 @@ class Headers:
         return cls([(str(name).lower().encode(), str(value).encode()) for name, value in headers.items()])
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        wanted = name.lower().encode("latin-1")
+        wanted = _NAMES.get(name)
+        if wanted is None:
+            wanted = name.lower().encode("latin-1")
+            if len(_NAMES) < 256:  # the few names the code asks for, not whatever a client sends
+                _NAMES[name] = wanted
         for key, value in self.raw:
             if key == wanted:
                 return value.decode("latin-1")

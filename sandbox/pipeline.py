@@ -175,7 +175,7 @@ def base_url(scope: Scope) -> str:
     return _origin(
         scope.get("scheme", "http"),
         rawheaders.get(scope, b"host"),
-        tuple(server) if server else None,
+        server if server is None or type(server) is tuple else tuple(server),  # hashable, for the cache
         scope.get("app_root_path", scope.get("root_path", "")),
     )
 
@@ -202,29 +202,33 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def start_call(request: Request, provider: ProviderSpec, operation: str) -> Call:
-    runtime: Runtime = request.app.state.sandbox
+def start_call(runtime: Runtime, request: Request, provider: ProviderSpec, operation: str) -> Call:
     scope = request.scope
+    path = scope["path"]
     raw_path = scope.get("raw_path")
-    return Call(
-        services=runtime,
-        provider=provider,
-        operation=operation,
-        method=scope["method"],
-        path=scope["path"],
-        raw_path=raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope["path"],
-        path_params=scope.get("path_params", {}),
-        headers=Headers(scope["headers"]),
-        client_ip=client_ip(scope),
-        base_url=base_url(scope),
-        now=runtime.clock.now(),
-        query_string=scope.get("query_string", b""),
+    return Call(  # positional: this runs on every request, and keywords cost more
+        runtime,
+        provider,
+        operation,
+        scope["method"],
+        path,
+        raw_path.decode("latin-1") if isinstance(raw_path, bytes) else path,
+        scope.get("path_params", {}),
+        Headers(scope["headers"]),
+        client_ip(scope),
+        base_url(scope),
+        runtime.clock.now(),
+        scope.get("query_string", b""),
     )
 
 
-async def run(request: Request, call: Call, op: Operation | None) -> Response:
+def runtime_of(request: Request) -> Runtime:
+    found: Runtime = request.app.state.sandbox
+    return found
+
+
+async def run(runtime: Runtime, request: Request, call: Call, op: Operation | None) -> Response:
     """Run one request through the flow; `op` is None for an unmatched path or method."""
-    runtime: Runtime = request.app.state.sandbox
     response = await _flow(runtime, request, call, op)
     if not runtime.faults.rules:  # no scenario fault armed (the usual case): nothing to try
         return response
@@ -268,7 +272,8 @@ def routes(provider: ProviderSpec) -> list[Route]:
     """Starlette routes for the provider's table, plus a catch-all that renders 404/405 its way."""
 
     async def unmatched(request: Request) -> Response:
-        return await run(request, start_call(request, provider, "unmatched"), None)
+        runtime = runtime_of(request)
+        return await run(runtime, request, start_call(runtime, request, provider, "unmatched"), None)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     return [*routes_of(provider), Route("/{rest:path}", unmatched, methods=methods)]
@@ -276,6 +281,7 @@ def routes(provider: ProviderSpec) -> list[Route]:
 
 def _endpoint(provider: ProviderSpec, op: Operation) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
-        return await run(request, start_call(request, provider, op.name), op)
+        runtime = runtime_of(request)
+        return await run(runtime, request, start_call(runtime, request, provider, op.name), op)
 
     return endpoint

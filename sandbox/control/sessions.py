@@ -86,4 +86,5 @@ async def action(request: Request) -> Response:
     if handler is None:
         return error(404, "not_found", f"{provider.name} has no action {name!r}; it has {sorted(provider.actions)}")
     op = Operation(f"action.{name}", "POST", "", handler, auth=None)
-    return await pipeline.run(request, pipeline.start_call(request, provider, op.name), op)
+    sandbox = sandbox_of(request)
+    return await pipeline.run(sandbox, request, pipeline.start_call(sandbox, request, provider, op.name), op)
