@@ -10,9 +10,9 @@ import json
 
 import httpx
 import pytest
-from conftest import client_for, make_app
 
 from sandbox.providers import PROVIDERS
+from tests.support.apps import client_for, make_app
 
 pytestmark = pytest.mark.anyio
 

@@ -8,12 +8,12 @@ import time
 
 import httpx
 import pytest
-from conftest import free_port
 
 from sandbox.app import Sandbox, ScenarioModel, Settings
 from sandbox.cli import banner, main
 from sandbox.providers import PROVIDERS
 from sandbox.scenarios import load_file
+from sandbox.threaded import free_port
 
 
 def test_more_than_one_worker_is_refused_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:

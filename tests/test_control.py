@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from providers.payviox_calls import SECRET, order
+
+from tests.support.apps import client_for, make_app
+from tests.support.payviox_calls import SECRET, order
 
 pytestmark = pytest.mark.anyio
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
 from starlette.routing import Route
-from test_bad_input import BODIES
 
 from sandbox import control
+from tests.support.apps import client_for, make_app
+from tests.test_bad_input import BODIES
 
 pytestmark = pytest.mark.anyio
 

@@ -7,11 +7,12 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import client_for, make_app, serve_in_thread
 
 from sandbox.app import ScenarioModel
 from sandbox.faults import DroppedConnection, error_classes
 from sandbox.scenarios import ScenarioError, load_text
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import client_for, make_app
 
 pytestmark = pytest.mark.anyio
 

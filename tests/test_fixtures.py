@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import client_for, make_app
+
+from tests.support.apps import client_for, make_app
 
 pytestmark = pytest.mark.anyio
 

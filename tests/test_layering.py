@@ -1,6 +1,7 @@
 """The import rules of DESIGN.md, checked with `ast`: providers never import each other, and
 shared modules never import a provider package; only entry points (the app factory, the CLI and
-the scenario runner) import the registry, which is the one module that imports every provider."""
+the scenario runner) import the registry, which is the one module that imports every provider.
+And in the tests: no test file imports conftest (fixtures live there; helpers in tests/support/)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,14 @@ def test_providers_do_not_import_each_other(package: Path) -> None:
 def test_no_catch_all_helper_modules() -> None:
     names = {path.name for path in ROOT.rglob("*.py")}
     assert not names & {"utils.py", "helpers.py", "common.py"}
+
+
+TESTS = Path(__file__).resolve().parent
+TEST_FILES = sorted([*TESTS.rglob("*.py"), *(TESTS.parent / "examples").rglob("*.py")])
+
+
+@pytest.mark.parametrize("path", TEST_FILES, ids=lambda path: str(path.relative_to(TESTS.parent)))
+def test_no_test_file_imports_conftest(path: Path) -> None:
+    """Fixtures live in conftest.py; helpers a test imports live in tests/support/."""
+    offending = sorted(name for name in imports(path) if "conftest" in name.split("."))
+    assert not offending, f"{path.name} imports {offending}"

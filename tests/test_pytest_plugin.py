@@ -6,7 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import make_app, serve_in_thread
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
 
 MODES = ["--sandbox-mode=live", "--sandbox-mode=inprocess"]
 

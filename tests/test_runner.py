@@ -6,9 +6,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import make_app, serve_in_thread
 
 from sandbox.cli import main
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
 
 SCENARIO = """\
 name: demo

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from providers.payviox_calls import SECRET, order
 
 from sandbox.app import ScenarioModel
 from sandbox.cli import main
 from sandbox.scenarios import ScenarioError, load_text
+from tests.support.payviox_calls import SECRET, order
 
 pytestmark = pytest.mark.anyio
 

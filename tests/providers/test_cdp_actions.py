@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACME, BASE, GLOBEX, act, authorized, create, error_of, get, post
-from conftest import client_for, make_app
+
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import ACME, BASE, GLOBEX, act, authorized, create, error_of, get, post
 
 pytestmark = pytest.mark.anyio
 

@@ -9,10 +9,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cdp_calls import ACME, BASE, GLOBEX, authorized, create, error_of, get, post, session_body
-from conftest import client_for, make_app
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import ACME, BASE, GLOBEX, authorized, create, error_of, get, post, session_body
 
 pytestmark = pytest.mark.anyio
 

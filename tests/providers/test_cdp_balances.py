@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import act, create, get, post
-from conftest import client_for, make_app
+
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import act, create, get, post
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACCOUNT, ACME, BASE, authorized, create, get, session_body
+
+from tests.support.cdp_calls import ACCOUNT, ACME, BASE, authorized, create, get, session_body
 
 pytestmark = pytest.mark.anyio
 

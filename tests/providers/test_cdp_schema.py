@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from cdp_calls import ACCOUNT, ACME, BASE, act, create, get, post
-from conftest import make_app
 from openapi_schema_validator import OAS31Validator
+
+from tests.support.apps import make_app
+from tests.support.cdp_calls import ACCOUNT, ACME, BASE, act, create, get, post
 
 pytestmark = pytest.mark.anyio
 

@@ -22,9 +22,11 @@ from cdp.openapi_client.models.create_capture_request import CreateCaptureReques
 from cdp.openapi_client.models.create_payment_session_request import CreatePaymentSessionRequest
 from cdp.openapi_client.models.create_refund_request import CreateRefundRequest
 from cdp.openapi_client.models.create_void_request import CreateVoidRequest
-from conftest import make_app, serve_in_thread
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACCOUNT, ACME, BASE, GLOBEX, act, create, error_of, get, post, session_body
+
+from tests.support.cdp_calls import ACCOUNT, ACME, BASE, GLOBEX, act, create, error_of, get, post, session_body
 
 pytestmark = pytest.mark.anyio
 

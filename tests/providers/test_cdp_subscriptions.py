@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACME, GLOBEX, act, create, error_of, session_body
-from cdp_hooks import CdpReceiver
-from conftest import make_app, serve_in_thread
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.cdp_calls import ACME, GLOBEX, act, create, error_of, session_body
+from tests.support.cdp_hooks import CdpReceiver
 
 pytestmark = pytest.mark.anyio
 SUBS = "/cdp/platform/v2/data/webhooks/subscriptions"

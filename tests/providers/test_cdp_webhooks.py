@@ -14,9 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import GLOBEX, act, create, post
-from cdp_hooks import CdpReceiver, v0_matches, validate_event, verify_webhook_signature
-from conftest import client_for, free_port, make_app, serve_in_thread
+
+from sandbox.threaded import free_port, serve_in_thread
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import GLOBEX, act, create, post
+from tests.support.cdp_hooks import CdpReceiver, v0_matches, validate_event, verify_webhook_signature
 
 pytestmark = pytest.mark.anyio
 SECRET = "whsec_shop_secret"

@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from chromium import chromium, requires_chromium, screenshot
-from conftest import make_app, serve_in_thread
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.chromium import chromium, requires_chromium, screenshot
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 

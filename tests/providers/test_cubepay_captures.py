@@ -6,8 +6,9 @@ import re
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, OTHER_KEY, act, capture, create, funded, read
+
+from tests.support.apps import client_for, make_app
+from tests.support.cubepay_calls import API_KEY, OTHER_KEY, act, capture, create, funded, read
 
 pytestmark = pytest.mark.anyio
 

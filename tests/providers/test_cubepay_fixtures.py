@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, read
+
+from tests.support.apps import client_for, make_app
+from tests.support.cubepay_calls import API_KEY, read
 
 pytestmark = pytest.mark.anyio
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, act, bearer, create, read
 
 from sandbox.evm import checksum_address
+from tests.support.apps import client_for, make_app
+from tests.support.cubepay_calls import API_KEY, act, bearer, create, read
 
 pytestmark = pytest.mark.anyio
 

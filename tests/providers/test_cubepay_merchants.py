@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, act, bearer, create, read
-from receiver import Receiver
 
 from sandbox.app import ScenarioModel
 from sandbox.providers.cubepay.accounts import merchant_id
 from sandbox.scenarios import ScenarioError, load_text
+from tests.support.apps import client_for, make_app
+from tests.support.cubepay_calls import API_KEY, act, bearer, create, read
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 

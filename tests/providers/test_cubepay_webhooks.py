@@ -14,11 +14,12 @@ import json
 
 import httpx
 import pytest
-from conftest import client_for, free_port, make_app, serve_in_thread
-from cubepay_calls import act, capture, create, funded, read
-from receiver import Receiver, assert_attempts
 
 from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.threaded import free_port, serve_in_thread
+from tests.support.apps import client_for, make_app
+from tests.support.cubepay_calls import act, capture, create, funded, read
+from tests.support.receiver import Receiver, assert_attempts
 
 pytestmark = pytest.mark.anyio
 SECRET = "whsec_shop_secret"

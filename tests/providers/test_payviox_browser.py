@@ -7,8 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import make_app, serve_in_thread
-from payviox_calls import SECRET, order
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.payviox_calls import SECRET, order
 
 pytestmark = [
     pytest.mark.browser,

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, order
 
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES
+from tests.support.apps import client_for, make_app
+from tests.support.payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, order
 
 pytestmark = pytest.mark.anyio
 

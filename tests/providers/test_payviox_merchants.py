@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from payviox_calls import SECRET, order
 
 from sandbox.app import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
+from tests.support.apps import client_for, make_app
+from tests.support.payviox_calls import SECRET, order
 
 pytestmark = pytest.mark.anyio
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from payviox_calls import PUBLIC, SECRET, act, create, details, order
+
+from tests.support.payviox_calls import PUBLIC, SECRET, act, create, details, order
 
 pytestmark = pytest.mark.anyio
 IP_MISMATCH = {"error": "IP mismatch", "message": "Request IP does not match session IP"}

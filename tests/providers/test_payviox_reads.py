@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import client_for, make_app
 from openapi_schema_validator import OAS30Validator
-from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, act, create, details
+
+from tests.support.apps import client_for, make_app
+from tests.support.payviox_calls import OTHER_SECRET, PUBLIC, SECRET, act, create, details
 
 pytestmark = pytest.mark.anyio
 

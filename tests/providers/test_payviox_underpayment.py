@@ -12,10 +12,10 @@ import json
 
 import httpx
 import pytest
-from payviox_calls import SECRET, act, create, details, verify_signature
-from receiver import Receiver
 
 from sandbox.providers.payviox.webhooks import EVENT_TYPES
+from tests.support.payviox_calls import SECRET, act, create, details, verify_signature
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"

@@ -13,9 +13,11 @@ import json
 
 import httpx
 import pytest
-from conftest import free_port, make_app, serve_in_thread
-from payviox_calls import SECRET, act, create, verify_signature
-from receiver import Receiver, assert_attempts
+
+from sandbox.threaded import free_port, serve_in_thread
+from tests.support.apps import make_app
+from tests.support.payviox_calls import SECRET, act, create, verify_signature
+from tests.support.receiver import Receiver, assert_attempts
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"

@@ -17,13 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import create as cdp_create
-from cdp_hooks import CdpReceiver
-from conftest import client_for, make_app, serve_in_thread
-from payviox_calls import act, create, verify_signature
-from receiver import Receiver
 
 from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import create as cdp_create
+from tests.support.cdp_hooks import CdpReceiver
+from tests.support.payviox_calls import act, create, verify_signature
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"

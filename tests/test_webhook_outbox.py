@@ -10,9 +10,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from cdp_calls import ACME, session_body
-from conftest import client_for, make_app, serve_in_thread
-from payviox_calls import SECRET, act, create, order
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +17,10 @@ from starlette.routing import Route
 
 from sandbox.faults import DroppedConnection
 from sandbox.providers import PROVIDERS
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import ACME, session_body
+from tests.support.payviox_calls import SECRET, act, create, order
 
 pytestmark = pytest.mark.anyio
 
