@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.providers import PROVIDERS
 from tests.support.apps import client_for, make_app
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -117,7 +118,7 @@ async def _live_sessions(client: httpx.AsyncClient, provider: str) -> list[tuple
         created = (await client.post(path, json=body, headers=CREDENTIALS[provider])).json()
         session_id = created.get("paymentSessionId")
         if paid:
-            await client.post(f"/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json={})
+            await Control(client).act(provider, session_id, action)
         token = created.get("paymentSessionToken")
         live.append((session_id, {"Authorization": f"Bearer {token}"} if token else CREDENTIALS[provider]))
     return live

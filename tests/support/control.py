@@ -242,6 +242,13 @@ class SyncControl:
     def act(self, provider: str, session_id: str, action: str, **body: Any) -> httpx.Response:
         return self._send("POST", f"/{provider}/sessions/{session_id}/actions/{action}", json=body)
 
+    def webhooks(self, **filters: str) -> list[dict[str, Any]]:
+        return list(_ok(self._send("GET", "/webhooks", params=filters))["deliveries"])
+
+    def flush_webhooks(self, timeout: float = 10) -> list[str]:
+        """Attempt every delivery due now (on a live server that may wait for a slow receiver)."""
+        return list(_ok(self._send("POST", "/webhooks/flush", timeout=timeout))["attempted"])
+
     def set_webhook_endpoint(
         self, provider: str, merchant: str, url: str | None, secret: str | None = None, events: Any = None
     ) -> dict[str, Any]:
