@@ -10,9 +10,10 @@ import json
 
 import httpx
 import pytest
-from conftest import client_for, make_app
 
 from sandbox.registry import PROVIDERS
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -65,7 +66,7 @@ async def test_unknown_ids_and_no_credentials_never_get_a_500(provider: str, met
     assert response.status_code < 500
 
 
-async def test_control_api_bad_bodies(client: httpx.AsyncClient) -> None:
+async def test_control_api_bad_bodies(client: httpx.AsyncClient, control: Control) -> None:
     for path, raw in [
         ("/_sandbox/clock/advance", b"{bad"),
         ("/_sandbox/clock/advance", b'{"seconds": -5}'),
@@ -78,10 +79,10 @@ async def test_control_api_bad_bodies(client: httpx.AsyncClient) -> None:
         response = await client.post(path, content=raw)
         assert response.status_code == 400, (path, raw)
         assert response.json()["error"] == "invalid_request"
-    assert (await client.get("/_sandbox/requests?limit=x")).status_code == 400
-    assert (await client.get("/_sandbox/requests?limit=%C2%B2")).status_code == 400  # "²".isdigit() is true
-    assert (await client.get("/_sandbox/requests?limit=" + "9" * 5000)).status_code == 200
-    assert (await client.get("/_sandbox/nope/sessions")).status_code == 404
+    assert (await control.raw.requests(limit="x")).status_code == 400
+    assert (await control.raw.requests(limit="²")).status_code == 400  # sent as %C2%B2; "²".isdigit() is true
+    assert (await control.raw.requests(limit="9" * 5000)).status_code == 200
+    assert (await control.raw.sessions("nope")).status_code == 404
 
 
 QUERIES = [
@@ -117,7 +118,7 @@ async def _live_sessions(client: httpx.AsyncClient, provider: str) -> list[tuple
         created = (await client.post(path, json=body, headers=CREDENTIALS[provider])).json()
         session_id = created.get("paymentSessionId")
         if paid:
-            await client.post(f"/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json={})
+            await Control(client).act(provider, session_id, action)
         token = created.get("paymentSessionToken")
         live.append((session_id, {"Authorization": f"Bearer {token}"} if token else CREDENTIALS[provider]))
     return live

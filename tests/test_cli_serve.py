@@ -8,13 +8,13 @@ import time
 
 import httpx
 import pytest
-from conftest import free_port
 
 from sandbox.app import new_sandbox
 from sandbox.cli import banner, main
 from sandbox.registry import PROVIDERS, ScenarioModel
 from sandbox.scenarios import load_file
 from sandbox.state import Settings
+from sandbox.threaded import free_port
 
 
 def test_more_than_one_worker_is_refused_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:

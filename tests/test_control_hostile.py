@@ -12,11 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
 from starlette.routing import Route
-from test_bad_input import BODIES
 
 from sandbox import control
+from tests.support.apps import client_for, make_app
+from tests.support.control import PREFIX, Control
+from tests.test_bad_input import BODIES
 
 pytestmark = pytest.mark.anyio
 
@@ -35,10 +36,6 @@ async def create(client: httpx.AsyncClient, **changes: Any) -> str:
     response = await client.post("/payviox/session", json=body, headers=SECRET)
     assert response.status_code == 201, response.text
     return str(response.json()["session_id"])
-
-
-async def act(client: httpx.AsyncClient, session_id: str, action: str, **body: Any) -> httpx.Response:
-    return await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/{action}", json=body)
 
 
 PARAMS = {"provider": "payviox", "merchant": "acme", "delivery_id": "nope", "name": "box", "action": "pay"}
@@ -64,7 +61,7 @@ READS_A_BODY = {
 async def test_bad_bodies_at_every_control_route_never_get_a_500(method: str, path: str) -> None:
     async with client_for(make_app()) as client:
         session_id = await create(client)
-        url = "/_sandbox" + path.format(**PARAMS, session_id=session_id)
+        url = PREFIX + path.format(**PARAMS, session_id=session_id)
         for label, raw in BODIES:
             response = await client.request(method, url, content=raw, headers={"content-type": "application/json"})
             assert response.status_code < 500, (label, response.text[:300])
@@ -73,16 +70,18 @@ async def test_bad_bodies_at_every_control_route_never_get_a_500(method: str, pa
             assert isinstance(response.json(), dict)
 
 
-async def test_the_clock_refuses_durations_and_instants_past_what_it_can_hold(client: httpx.AsyncClient) -> None:
+async def test_the_clock_refuses_durations_and_instants_past_what_it_can_hold(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     for raw in [b'{"seconds": 1e400}', b'{"seconds": 99999999999999999999}', b'{"seconds": 3200000000}']:
         response = await client.post("/_sandbox/clock/advance", content=raw)
         assert (response.status_code, response.json()["error"]) == (400, "invalid_request"), raw
     for instant in ["9999-12-31T23:59:59Z", "9000-01-01T00:00:01Z"]:
-        response = await client.post("/_sandbox/clock/set", json={"now": instant})
+        response = await control.raw.set_clock(instant)
         assert response.status_code == 400
         assert "the sandbox clock stops at 9000-01-01T00:00:00.000Z" in response.json()["message"]
-    assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-01-01T00:00:00.000Z"
-    assert (await client.post("/_sandbox/clock/set", json={"now": "8999-12-31T00:00:00Z"})).status_code == 200
+    assert (await control.clock())["now"] == "2026-01-01T00:00:00.000Z"
+    await control.set_clock("8999-12-31T00:00:00Z")  # answers 200
     await create(client, n=2)  # its 24 h deadline still fits in a datetime
 
 
@@ -98,34 +97,33 @@ async def test_the_clock_refuses_durations_and_instants_past_what_it_can_hold(cl
     ],
 )
 async def test_scenarios_a_datetime_or_the_parser_cannot_hold_are_400(
-    client: httpx.AsyncClient, text: str, problem: str
+    control: Control, text: str, problem: str
 ) -> None:
-    response = await client.put("/_sandbox/scenario", content=text)
+    response = await control.raw.load_scenario(text)
     assert response.status_code == 400, response.text[:300]
     assert any(problem in line for line in response.json()["problems"]), response.json()["problems"]
-    assert (await client.get("/_sandbox/scenario")).json()["scenario"]["name"] == "unnamed"  # nothing loaded
+    assert (await control.scenario())["scenario"]["name"] == "unnamed"  # nothing loaded
 
 
-async def test_a_scenario_start_without_a_zone_is_utc(client: httpx.AsyncClient) -> None:
-    response = await client.put("/_sandbox/scenario", content="clock: {start: '2026-03-01T12:00:00', manual: true}")
-    assert response.status_code == 200, response.text
-    assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-03-01T12:00:00.000Z"
+async def test_a_scenario_start_without_a_zone_is_utc(control: Control) -> None:
+    await control.load_scenario("clock: {start: '2026-03-01T12:00:00', manual: true}")
+    assert (await control.clock())["now"] == "2026-03-01T12:00:00.000Z"
 
 
-async def test_a_scenario_over_one_mebibyte_is_413(client: httpx.AsyncClient) -> None:
-    response = await client.put("/_sandbox/scenario", content="description: " + "x" * (1024 * 1024))
+async def test_a_scenario_over_one_mebibyte_is_413(control: Control) -> None:
+    response = await control.raw.load_scenario("description: " + "x" * (1024 * 1024))
     assert (response.status_code, response.json()["error"]) == (413, "payload_too_large")
 
 
-async def test_a_journal_limit_of_zero_lists_nothing(client: httpx.AsyncClient) -> None:
+async def test_a_journal_limit_of_zero_lists_nothing(client: httpx.AsyncClient, control: Control) -> None:
     await create(client)
-    assert (await client.get("/_sandbox/requests?limit=0")).json() == {"requests": []}
-    assert len((await client.get("/_sandbox/requests?limit=1")).json()["requests"]) == 1
+    assert (await control.raw.requests(limit=0)).json() == {"requests": []}
+    assert len(await control.requests(limit=1)) == 1
 
 
-async def test_a_tenant_must_be_ascii_so_its_keys_are_valid(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/_sandbox/providers", params={"tenant": "café"})).status_code == 400
-    listed = (await client.get("/_sandbox/providers", params={"tenant": "cafe_1"})).json()["providers"]
+async def test_a_tenant_must_be_ascii_so_its_keys_are_valid(client: httpx.AsyncClient, control: Control) -> None:
+    assert (await control.raw.providers("café")).status_code == 400
+    listed = await control.providers("cafe_1")
     keys = next(provider["credentials"] for provider in listed if provider["name"] == "payviox")
     balance = await client.get("/payviox/balance", headers={"Authorization": f"Bearer {keys['secret_key']}"})
     assert balance.status_code == 200
@@ -146,13 +144,13 @@ async def test_a_tenant_must_be_ascii_so_its_keys_are_valid(client: httpx.AsyncC
     ],
 )
 async def test_payviox_actions_refuse_wrong_types_with_a_400(
-    client: httpx.AsyncClient, body: dict[str, object], field: str
+    client: httpx.AsyncClient, control: Control, body: dict[str, object], field: str
 ) -> None:
     session_id = await create(client, ip="203.0.113.1")
     action = "review" if field == "decision" else "pay"
     if action == "review":
-        await act(client, session_id, "pay", outcome="pending_review", ip="203.0.113.1")
-    response = await act(client, session_id, action, **body)
+        await control.act("payviox", session_id, "pay", outcome="pending_review", ip="203.0.113.1")
+    response = await control.act("payviox", session_id, action, **body)
     assert response.status_code == 400, response.text
     assert field in response.json(), response.json()
     details = await client.get(f"/payviox/payment/{session_id}", headers=SECRET)

@@ -7,11 +7,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import client_for, make_app, serve_in_thread
 
 from sandbox.faults import DroppedConnection, error_classes
 from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control, SyncControl
 
 pytestmark = pytest.mark.anyio
 
@@ -40,7 +42,7 @@ async def statuses(client: httpx.AsyncClient, count: int) -> list[int]:
 
 
 async def sessions(client: httpx.AsyncClient) -> list[dict[str, Any]]:
-    return (await client.get("/_sandbox/payviox/sessions")).json()["sessions"]  # type: ignore[no-any-return]
+    return await Control(client).sessions("payviox")
 
 
 def app_with(*rules: dict[str, Any], **scenario: Any) -> httpx.AsyncClient:
@@ -86,7 +88,8 @@ async def test_latency_alone_answers_normally_but_late() -> None:
             with pytest.raises(httpx.ReadTimeout):
                 await create(client)
     async with client_for(app) as client:
-        journal = (await client.get("/_sandbox/requests")).json()["requests"]
+        control = Control(client)
+        journal = await control.requests()
     assert journal[-1]["status"] == 201  # it ran normally once the wait was over
     assert journal[-1]["notes"] == ["fault faults[0] fired before commit"]
 
@@ -96,7 +99,7 @@ def test_a_dropped_connection_is_a_transport_error_on_a_live_server() -> None:
     with serve_in_thread(app) as url:
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.post(f"{url}/payviox/session", json=order(), headers=SECRET)
-        assert httpx.get(f"{url}/_sandbox/health").status_code == 200  # the server lives on
+        SyncControl(url).health()  # the server lives on: it answers 200
 
 
 def test_a_truncated_body_is_an_incomplete_read_on_a_live_server() -> None:
@@ -104,7 +107,7 @@ def test_a_truncated_body_is_an_incomplete_read_on_a_live_server() -> None:
     with serve_in_thread(app) as url:
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.post(f"{url}/payviox/session", json=order(), headers=SECRET)
-        listed = httpx.get(f"{url}/_sandbox/payviox/sessions").json()["sessions"]
+        listed = SyncControl(url).sessions("payviox")
         assert len(listed) == 1  # after commit: the session exists though the client saw half a body
 
 
@@ -129,22 +132,24 @@ async def test_after_commit_the_change_stands_and_an_idempotent_retry_gets_the_o
         "act": {"error": "unavailable"},
     }
     async with app_with(lost) as client:
+        control = Control(client)
         headers = {**CDP, "X-Idempotency-Key": "order-42"}
         first = await client.post("/cdp/platform/v2/payment-sessions", json=CDP_BODY, headers=headers)
         assert first.status_code == 503
-        made = (await client.get("/_sandbox/cdp/sessions")).json()["sessions"]
+        made = await control.sessions("cdp")
         assert len(made) == 1  # committed although the client got an error
         retry = await client.post("/cdp/platform/v2/payment-sessions", json=CDP_BODY, headers=headers)
         assert retry.status_code == 200, retry.text
         assert retry.json()["paymentSessionId"] == made[0]["paymentSessionId"]
-        assert len((await client.get("/_sandbox/cdp/sessions")).json()["sessions"]) == 1
+        assert len(await control.sessions("cdp")) == 1
 
 
 async def test_after_commit_ignores_calls_that_failed() -> None:
     async with app_with(fault({"error": "unavailable"}, phase="after_commit")) as client:
+        control = Control(client)
         assert (await create(client, amount=5)).status_code == 400  # the handler refused: nothing committed
         assert (await create(client)).status_code == 503
-        rule = (await client.get("/_sandbox/scenario")).json()["faults"][0]
+        rule = (await control.scenario())["faults"][0]
     assert (rule["matched"], rule["fired"]) == (1, 1)
 
 
@@ -207,8 +212,9 @@ async def test_every_kth_call() -> None:
 async def test_after_an_instant_on_the_sandbox_clock() -> None:
     rule = {**fault({"error": "unavailable"}), "when": {"after": "2026-01-01T01:00:00Z"}}
     async with app_with(rule) as client:
+        control = Control(client)
         assert await statuses(client, 1) == [201]
-        await client.post("/_sandbox/clock/advance", json={"seconds": 3600})
+        await control.advance(3600)
         assert await statuses(client, 1) == [503]
 
 
@@ -228,15 +234,17 @@ async def test_the_first_rule_that_fires_answers_and_every_rule_counts() -> None
     first = {**fault({"error": "unavailable"}), "name": "first", "when": {"nth": 2}}
     second = {**fault({"respond": {"status": 418}}), "name": "second"}
     async with app_with(first, second) as client:
+        control = Control(client)
         assert await statuses(client, 3) == [418, 503, 418]
-        shown = (await client.get("/_sandbox/scenario")).json()["faults"]
+        shown = (await control.scenario())["faults"]
     assert [(rule["name"], rule["matched"], rule["fired"]) for rule in shown] == [("first", 3, 1), ("second", 3, 2)]
 
 
 async def test_the_journal_notes_the_fault() -> None:
     async with app_with(fault({"error": "unavailable"}, phase="after_commit")) as client:
+        control = Control(client)
         await create(client)
-        entry = (await client.get("/_sandbox/requests")).json()["requests"][-1]
+        entry = (await control.requests())[-1]
     assert entry["status"] == 201
     assert entry["notes"] == ["fault faults[0] fired after commit (the change stands)"]
 
@@ -245,9 +253,10 @@ async def test_latency_rules_add_their_delay_and_let_a_later_rule_answer() -> No
     slow = {**fault({"latency": 0.01}), "name": "slow"}
     down = {**fault({"error": "unavailable"}), "name": "down"}
     async with app_with(slow, down) as client:
+        control = Control(client)
         assert await statuses(client, 1) == [503]
-        entry = (await client.get("/_sandbox/requests")).json()["requests"][-1]
-        shown = (await client.get("/_sandbox/scenario")).json()["faults"]
+        entry = (await control.requests())[-1]
+        shown = (await control.scenario())["faults"]
     assert entry["notes"][:2] == ["fault slow fired before commit", "fault down fired before commit"]
     assert [rule["fired"] for rule in shown] == [1, 1]
 
@@ -262,8 +271,9 @@ async def test_method_must_match() -> None:
 async def test_an_instant_without_a_zone_is_utc() -> None:
     rule = {**fault({"error": "unavailable"}), "when": {"after": "2026-01-01T01:00:00"}}
     async with app_with(rule) as client:
+        control = Control(client)
         assert await statuses(client, 1) == [201]
-        await client.post("/_sandbox/clock/advance", json={"seconds": 3600})
+        await control.advance(3600)
         assert await statuses(client, 1) == [503]
 
 

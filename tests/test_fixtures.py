@@ -7,7 +7,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import client_for, make_app
+
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -28,19 +30,18 @@ def payviox(name: str, *then: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 async def view(client: httpx.AsyncClient, provider: str, session_id: str) -> dict[str, Any]:
-    response = await client.get(f"/_sandbox/{provider}/sessions/{session_id}")
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await Control(client).session(provider, session_id)
 
 
 async def test_an_expired_fixture_expired_before_the_scenario_began() -> None:
     app = make_app(fixtures=[payviox("stale", {"advance": 86400})])
     async with client_for(app) as client:
-        fixtures = (await client.get("/_sandbox/scenario")).json()["fixtures"]
+        control = Control(client)
+        fixtures = (await control.scenario())["fixtures"]
         session = await view(client, "payviox", fixtures["stale"]["session_id"])
         assert session["status"] == "expired"
         assert session["created_at"] == "2025-12-31T00:00:00.000000Z"  # a day before clock.start
-        assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-01-01T00:00:00.000Z"
+        assert (await control.clock())["now"] == "2026-01-01T00:00:00.000Z"
         assert [(step["from"], step["to"]) for step in session["history"]] == [("open", "expired")]
 
 
@@ -49,7 +50,8 @@ async def test_a_paid_then_refunded_fixture_has_consistent_money_and_history() -
         fixtures=[payviox("paid", {"action": "pay", "body": {"outcome": "succeeded"}}, {"action": "refund"})]
     )
     async with client_for(app) as client:
-        session_id = (await client.get("/_sandbox/scenario")).json()["fixtures"]["paid"]["session_id"]
+        control = Control(client)
+        session_id = (await control.scenario())["fixtures"]["paid"]["session_id"]
         details = (await client.get(f"/payviox/payment/{session_id}", headers=SECRET)).json()
         assert details["status"] == "refunded"
         assert details["fees"] == 320  # $0.30 + 2.9% of $100, as a real payment with stripe_credit
@@ -65,7 +67,8 @@ async def test_fixture_calls_use_variables_and_show_in_the_journal() -> None:
     }
     app = make_app(fixtures=[payviox("seen", read)])
     async with client_for(app) as client:
-        journal = (await client.get("/_sandbox/requests")).json()["requests"]
+        control = Control(client)
+        journal = await control.requests()
     assert [(entry["operation"], entry["status"], entry["notes"]) for entry in journal] == [
         ("create_session", 201, ["fixture seen"]),
         ("get_payment_details", 200, ["fixture seen"]),
@@ -81,13 +84,14 @@ async def test_fixtures_spend_no_rate_limits_and_no_fault_touches_them() -> None
     }
     app = make_app(providers=limits, faults=[down], fixtures=[payviox("one")])
     async with client_for(app) as client:
+        control = Control(client)
         first = await client.post("/payviox/session", json={**ORDER, "order_id": "live-1"}, headers=SECRET)
         assert first.status_code == 201  # the fixture's creation for customer c1 did not count
         second = await client.post(
             "/payviox/session", json={**ORDER, "order_id": "live-2", "customer": "c2"}, headers=SECRET
         )
         assert second.status_code == 503  # nth: 2 counts live calls only
-        assert (await client.get("/_sandbox/scenario")).json()["faults"][0]["matched"] == 2
+        assert (await control.scenario())["faults"][0]["matched"] == 2
 
 
 async def test_a_cdp_fixture_captured_with_a_partial_refund() -> None:
@@ -123,7 +127,8 @@ async def test_a_cdp_fixture_captured_with_a_partial_refund() -> None:
         ],
     }
     async with client_for(make_app(fixtures=[fixture])) as client:
-        session_id = (await client.get("/_sandbox/scenario")).json()["fixtures"]["sold"]["paymentSessionId"]
+        control = Control(client)
+        session_id = (await control.scenario())["fixtures"]["sold"]["paymentSessionId"]
         session = (await client.get(f"/cdp/platform/v2/payment-sessions/{session_id}", headers=CDP)).json()
     assert session["status"] == "refund_succeeded"
     assert [capture["status"] for capture in session["captures"]] == ["succeeded"]

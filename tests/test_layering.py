@@ -1,7 +1,8 @@
 """The import rules, checked with `ast` beside the import-linter contracts in pyproject.toml:
 providers never import each other, and shared modules never import a provider package; the
 registry is the one module that imports every provider, and only entry points (the app
-factory, the CLI and the scenario runner) import the registry."""
+factory, the CLI and the scenario runner) import the registry.
+In the tests: no test file imports conftest (fixtures live there; helpers in tests/support/)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,14 @@ def test_the_import_graph_of_sandbox_has_no_cycle() -> None:
     for module in sorted(edges):
         if module not in state:
             visit(module)
+
+
+TESTS = Path(__file__).resolve().parent
+TEST_FILES = sorted([*TESTS.rglob("*.py"), *(TESTS.parent / "examples").rglob("*.py")])
+
+
+@pytest.mark.parametrize("path", TEST_FILES, ids=lambda path: str(path.relative_to(TESTS.parent)))
+def test_no_test_file_imports_conftest(path: Path) -> None:
+    """Fixtures live in conftest.py; helpers a test imports live in tests/support/."""
+    offending = sorted(name for name in imports(path) if "conftest" in name.split("."))
+    assert not offending, f"{path.name} imports {offending}"

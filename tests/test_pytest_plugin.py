@@ -6,7 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import make_app, serve_in_thread
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.control import SyncControl
 
 MODES = ["--sandbox-mode=live", "--sandbox-mode=inprocess"]
 
@@ -179,7 +182,7 @@ def test_parallel_workers_share_one_external_server(pytester: pytest.Pytester) -
     with serve_in_thread(make_app(manual=False)) as url:
         result = pytester.runpytest_subprocess("-n", "2", f"--sandbox-url={url}", "-p", "xdist")
         result.assert_outcomes(passed=6)
-        sessions = __import__("httpx").get(f"{url}/_sandbox/payviox/sessions").json()["sessions"]
+        sessions = SyncControl(url).sessions("payviox")
     # one order id, six tenants: nothing collided and nothing was reset under another worker
     assert len(sessions) == 6
     assert len({session["sandbox"]["merchant"] for session in sessions}) == 6

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
-from conftest import make_app, serve_in_thread
 
 from sandbox.cli import main
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.control import SyncControl
 
 SCENARIO = """\
 name: demo
@@ -103,7 +104,7 @@ def test_an_invalid_scenario_is_reported_with_its_line(tmp_path: Path, capsys: p
 def test_url_plays_against_a_running_sandbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with serve_in_thread(make_app()) as url:
         assert main(["run", str(write(tmp_path)), "--url", url]) == 0
-        shown = httpx.get(f"{url}/_sandbox/scenario").json()
+        shown = SyncControl(url).scenario()
     assert shown["scenario"]["name"] == "demo"  # loaded there with PUT /_sandbox/scenario
     assert shown["faults"][0]["fired"] == 1
     assert "all 4 steps passed" in capsys.readouterr().out

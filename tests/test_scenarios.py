@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
-from providers.payviox_calls import SECRET, order
 
 from sandbox.cli import main
 from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
+from tests.support.control import Control
+from tests.support.payviox_calls import SECRET, order
 
 pytestmark = pytest.mark.anyio
 
@@ -118,61 +118,61 @@ def test_check_builds_fixtures_and_reports_one_that_fails(tmp_path: Path, capsys
     assert f"{broken}:13: fixtures.0.then.0.action: action.pay answered 400" in err
 
 
-async def test_put_loads_a_scenario_and_resets(client: httpx.AsyncClient) -> None:
+async def test_put_loads_a_scenario_and_resets(client: httpx.AsyncClient, control: Control) -> None:
     before = await client.post("/payviox/session", json=order(), headers=SECRET)
     assert before.status_code == 201
-    response = await client.put("/_sandbox/scenario", content=GOOD)
-    assert response.status_code == 200, response.text
-    shown = (await client.get("/_sandbox/scenario")).json()
+    await control.load_scenario(GOOD)
+    shown = await control.scenario()
     assert shown["scenario"]["name"] == "good"
     assert shown["seed"] == 11
-    assert (await client.get("/_sandbox/clock")).json()["now"] == "2026-03-01T00:00:00.000Z"
-    sessions = (await client.get("/_sandbox/payviox/sessions")).json()["sessions"]
+    assert (await control.clock())["now"] == "2026-03-01T00:00:00.000Z"
+    sessions = await control.sessions("payviox")
     assert [session["status"] for session in sessions] == ["succeeded"]  # the fixture; the old session is gone
     assert shown["fixtures"]["paid"]["session_id"] == sessions[0]["session_id"]
     assert (await client.get("/payviox/balance", headers=SECRET)).status_code == 503  # its fault is armed
 
 
-async def test_put_accepts_json(client: httpx.AsyncClient) -> None:
-    body = json.dumps({"name": "as-json", "seed": 5, "providers": {"payviox": {"balance": 777}}})
-    response = await client.put("/_sandbox/scenario", content=body, headers={"Content-Type": "application/json"})
-    assert response.status_code == 200, response.text
+async def test_put_accepts_json(client: httpx.AsyncClient, control: Control) -> None:
+    scenario = {"name": "as-json", "seed": 5, "providers": {"payviox": {"balance": 777}}}
+    await control.load_scenario(scenario)  # sent as JSON text, with Content-Type: application/json
     assert (await client.get("/payviox/balance", headers=SECRET)).json()["balance"] == 777
 
 
-async def test_a_bad_put_is_400_with_line_numbers_and_the_old_scenario_stays(client: httpx.AsyncClient) -> None:
-    assert (await client.put("/_sandbox/scenario", content=GOOD)).status_code == 200
+async def test_a_bad_put_is_400_with_line_numbers_and_the_old_scenario_stays(
+    client: httpx.AsyncClient, control: Control
+) -> None:
+    await control.load_scenario(GOOD)
     session = (await client.post("/payviox/session", json=order(), headers=SECRET)).json()["session_id"]
     bad = GOOD.replace("  - name: no-balance\n", "  - name: no-balance\n    phaze: after_commit\n")
-    response = await client.put("/_sandbox/scenario?source=demo.yaml", content=bad)
+    response = await control.raw.load_scenario(bad, source="demo.yaml")
     assert response.status_code == 400
     assert response.json()["problems"] == ["demo.yaml:17: faults.0.phaze: Extra inputs are not permitted"]
-    assert (await client.get("/_sandbox/scenario")).json()["scenario"]["name"] == "good"
+    assert (await control.scenario())["scenario"]["name"] == "good"
     assert (await client.get(f"/payviox/payment/{session}", headers=SECRET)).status_code == 200  # state kept
 
 
-async def test_a_put_whose_fixture_fails_is_400_and_changes_nothing(client: httpx.AsyncClient) -> None:
+async def test_a_put_whose_fixture_fails_is_400_and_changes_nothing(control: Control) -> None:
     bad = GOOD.replace("outcome: succeeded", "outcome: maybe")
-    response = await client.put("/_sandbox/scenario", content=bad)
+    response = await control.raw.load_scenario(bad)
     assert response.status_code == 400
     [problem] = response.json()["problems"]
     assert problem.startswith("<PUT /_sandbox/scenario>:13: fixtures.0.then.0.action: action.pay answered 400")
-    assert (await client.get("/_sandbox/scenario")).json()["scenario"]["name"] == "unnamed"
+    assert (await control.scenario())["scenario"]["name"] == "unnamed"
 
 
-async def test_put_without_a_seed_keeps_the_running_seed(client: httpx.AsyncClient) -> None:
-    seed = (await client.get("/_sandbox/scenario")).json()["seed"]
-    assert (await client.put("/_sandbox/scenario", content="name: seedless\n")).status_code == 200
-    assert (await client.get("/_sandbox/scenario")).json()["seed"] == seed
+async def test_put_without_a_seed_keeps_the_running_seed(control: Control) -> None:
+    seed = (await control.scenario())["seed"]
+    await control.load_scenario("name: seedless\n")
+    assert (await control.scenario())["seed"] == seed
 
 
-async def test_reset_rebuilds_fixtures_and_fault_counters(client: httpx.AsyncClient) -> None:
-    assert (await client.put("/_sandbox/scenario", content=GOOD)).status_code == 200
+async def test_reset_rebuilds_fixtures_and_fault_counters(client: httpx.AsyncClient, control: Control) -> None:
+    await control.load_scenario(GOOD)
     await client.get("/payviox/balance", headers=SECRET)
-    assert (await client.get("/_sandbox/scenario")).json()["faults"][0]["fired"] == 1
-    fixture = (await client.get("/_sandbox/scenario")).json()["fixtures"]["paid"]
-    assert (await client.post("/_sandbox/reset")).status_code == 200
-    shown = (await client.get("/_sandbox/scenario")).json()
+    assert (await control.scenario())["faults"][0]["fired"] == 1
+    fixture = (await control.scenario())["fixtures"]["paid"]
+    await control.reset()
+    shown = await control.scenario()
     assert shown["faults"][0]["fired"] == 0
     assert shown["fixtures"]["paid"] == fixture  # same seed, same fixture ids
 
@@ -184,8 +184,8 @@ def test_serve_refuses_a_scenario_whose_fixture_fails(tmp_path: Path, capsys: py
     assert f"{broken}:13: fixtures.0.then.0.action" in capsys.readouterr().err
 
 
-async def test_a_put_that_is_not_utf8_is_400(client: httpx.AsyncClient) -> None:
-    response = await client.put("/_sandbox/scenario", content=b"name: \xff\xfe")
+async def test_a_put_that_is_not_utf8_is_400(control: Control) -> None:
+    response = await control.raw.load_scenario(b"name: \xff\xfe")
     assert response.status_code == 400
     assert response.json()["problems"] == ["<PUT /_sandbox/scenario>:1: the scenario must be UTF-8 text"]
 

@@ -14,6 +14,8 @@ import json
 
 import pytest
 
+from sandbox.pytest_plugin import SandboxHandle
+
 WEBHOOK_TOKEN = "whtoken_my_shop"
 
 
@@ -24,14 +26,14 @@ def verify_signature(raw_body: str, signature: str, webhook_token: str) -> bool:
 
 
 @pytest.fixture
-def api(sandbox):  # type: ignore[no-untyped-def]
+def api(sandbox: SandboxHandle) -> str:
     """Our backend's Payviox client: the secret key and the API base the app would be configured with."""
     keys = sandbox.credentials("payviox")
     sandbox.http.headers["Authorization"] = f"Bearer {keys['secret_key']}"
     return sandbox.url("payviox")
 
 
-def checkout(sandbox, api, order_id: str = "order_1001", ip: str | None = None) -> str:  # type: ignore[no-untyped-def]
+def checkout(sandbox: SandboxHandle, api: str, order_id: str = "order_1001", ip: str | None = None) -> str:
     body = {
         "amount": 4500,
         "currency": "EUR",
@@ -48,7 +50,7 @@ def checkout(sandbox, api, order_id: str = "order_1001", ip: str | None = None) 
     return str(response.json()["session_id"])
 
 
-def test_customer_pays_on_the_hosted_page_and_we_get_a_signed_webhook(sandbox, api) -> None:  # type: ignore[no-untyped-def]
+def test_customer_pays_on_the_hosted_page_and_we_get_a_signed_webhook(sandbox: SandboxHandle, api: str) -> None:
     sandbox.set_webhook_endpoint("payviox", None, secret=WEBHOOK_TOKEN, events=["succeeded", "refunded"])
     session_id = checkout(sandbox, api)
 
@@ -74,7 +76,7 @@ def test_customer_pays_on_the_hosted_page_and_we_get_a_signed_webhook(sandbox, a
     assert event["metadata"] == {"integration_session_id": session_id, "cart": "c-77"}
 
 
-def test_a_declined_payment_is_not_fulfilled(sandbox, api) -> None:  # type: ignore[no-untyped-def]
+def test_a_declined_payment_is_not_fulfilled(sandbox: SandboxHandle, api: str) -> None:
     session_id = checkout(sandbox, api)
     sandbox.act("payviox", session_id, "pay", outcome="pending_review")
     assert sandbox.http.get(f"{api}/payment/{session_id}").json()["status"] == "pending_review"
@@ -82,14 +84,14 @@ def test_a_declined_payment_is_not_fulfilled(sandbox, api) -> None:  # type: ign
     assert sandbox.http.get(f"{api}/payment/{session_id}").json()["status"] == "declined"
 
 
-def test_a_payer_on_another_network_is_refused(sandbox, api) -> None:  # type: ignore[no-untyped-def]
+def test_a_payer_on_another_network_is_refused(sandbox: SandboxHandle, api: str) -> None:
     session_id = checkout(sandbox, api, ip="203.0.113.42")
     refused = sandbox.http.get(f"/payviox/secure/{session_id}", headers={"X-Forwarded-For": "192.0.2.1"})
     assert refused.status_code == 403
     assert refused.json() == {"error": "IP mismatch", "message": "Request IP does not match session IP"}
 
 
-def test_an_abandoned_checkout_expires_after_a_day(sandbox, api) -> None:  # type: ignore[no-untyped-def]
+def test_an_abandoned_checkout_expires_after_a_day(sandbox: SandboxHandle, api: str) -> None:
     session_id = checkout(sandbox, api)
     sandbox.advance(24 * 3600 - 1)
     assert sandbox.http.get(f"{api}/payment/{session_id}").json()["status"] is None  # still open
@@ -97,7 +99,7 @@ def test_an_abandoned_checkout_expires_after_a_day(sandbox, api) -> None:  # typ
     assert sandbox.http.get(f"{api}/payment/{session_id}").json()["status"] == "expired"
 
 
-def test_our_order_ids_must_be_unique(sandbox, api) -> None:  # type: ignore[no-untyped-def]
+def test_our_order_ids_must_be_unique(sandbox: SandboxHandle, api: str) -> None:
     checkout(sandbox, api)
     again = sandbox.http.post(
         f"{api}/session",
@@ -114,7 +116,7 @@ def test_our_order_ids_must_be_unique(sandbox, api) -> None:  # type: ignore[no-
 
 
 @pytest.mark.sandbox(scenario={"providers": {"payviox": {"rate_limits": {"per_customer": 2}}}})
-def test_we_back_off_when_rate_limited(sandbox, api) -> None:  # type: ignore[no-untyped-def]
+def test_we_back_off_when_rate_limited(sandbox: SandboxHandle, api: str) -> None:
     for n in range(2):
         checkout(sandbox, api, order_id=f"order_{n}")
     limited = sandbox.http.post(

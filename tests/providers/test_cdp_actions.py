@@ -6,8 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACME, BASE, GLOBEX, act, authorized, create, error_of, get, post
-from conftest import client_for, make_app
+
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import ACME, BASE, GLOBEX, authorized, create, error_of, get, post
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -19,9 +21,9 @@ def balances(session: dict[str, Any]) -> tuple[str, str, str, str]:
     return b["capturable"], b["captured"], b["refundable"], b["refunded"]
 
 
-async def test_authorization_settles_on_the_next_read(client: httpx.AsyncClient) -> None:
+async def test_authorization_settles_on_the_next_read(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    described = (await act(client, session_id, "authorize")).json()
+    described = (await control.act("cdp", session_id, "authorize")).json()
     assert described["status"] == "authorization_pending"
     assert described["authorizations"][0]["status"] == "pending"
     assert described["balances"]["capturable"] == "0"  # balances move when an action succeeds
@@ -169,11 +171,12 @@ async def test_actions_are_listed_newest_first_and_fetched_by_id(client: httpx.A
 async def test_a_new_action_while_one_is_pending_is_refused() -> None:
     app = make_app(providers={"cdp": {"settlement": {"delay_seconds": 60}}})
     async with client_for(app) as client:
+        control = Control(client)
         session_id = (await create(client))["paymentSessionId"]
-        await act(client, session_id, "authorize")
+        await control.act("cdp", session_id, "authorize")
         assert (await get(client, session_id))["status"] == "authorization_pending"
         assert error_of(await post(client, session_id, "cancel")) == (400, "payment_session_action_pending")
-        await client.post("/_sandbox/clock/advance", json={"seconds": 60})
+        await control.advance(60)
         session = await get(client, session_id)
         assert session["status"] == "authorization_succeeded"
         assert session["authorizations"][0]["updatedAt"] == "2026-01-01T00:01:00.000Z"  # settled at its time
@@ -181,7 +184,7 @@ async def test_a_new_action_while_one_is_pending_is_refused() -> None:
         pending = await post(client, session_id, "captures", {"amount": "0.50", "finalCapture": False})
         assert error_of(pending) == (400, "payment_session_action_pending")
         assert error_of(await post(client, session_id, "voids")) == (400, "payment_session_action_pending")
-        settled = await act(client, session_id, "settle", outcome="failed")
+        settled = await control.act("cdp", session_id, "settle", outcome="failed")
         assert settled.json()["status"] == "capture_failed"
         capture = settled.json()["captures"][0]
         assert capture["error"] == {
@@ -190,30 +193,34 @@ async def test_a_new_action_while_one_is_pending_is_refused() -> None:
             "occurredAt": "2026-01-01T00:01:00.000Z",
         }
         assert balances(settled.json()) == ("1.00", "0", "0", "0")  # a failed capture moves nothing
-        assert error_of(await act(client, session_id, "settle")) == (400, "invalid_request")
+        assert error_of(await control.act("cdp", session_id, "settle")) == (400, "invalid_request")
 
 
 async def test_scenario_outcome_fails_authorizations() -> None:
     app = make_app(providers={"cdp": {"settlement": {"authorization": "failed"}}})
     async with client_for(app) as client:
+        control = Control(client)
         session_id = (await create(client))["paymentSessionId"]
-        await act(client, session_id, "authorize")
+        await control.act("cdp", session_id, "authorize")
         session = await get(client, session_id)
         assert session["status"] == "authorization_failed"
         assert session["authorizations"][0]["error"]["code"] == "insufficient_funds"
         assert "source" not in session and balances(session) == ("0", "0", "0", "0")
-        assert error_of(await act(client, session_id, "authorize")) == (400, "payment_session_already_authorized")
+        assert error_of(await control.act("cdp", session_id, "authorize")) == (
+            400,
+            "payment_session_already_authorized",
+        )
         assert error_of(await post(client, session_id, "cancel")) == (400, "invalid_request")
 
 
-async def test_control_outcome_overrides_the_scenario(client: httpx.AsyncClient) -> None:
+async def test_control_outcome_overrides_the_scenario(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    await act(client, session_id, "authorize", outcome="failed")
+    await control.act("cdp", session_id, "authorize", outcome="failed")
     assert (await get(client, session_id))["status"] == "authorization_failed"
-    assert error_of(await act(client, session_id, "authorize", outcome="maybe")) == (400, "invalid_request")
+    assert error_of(await control.act("cdp", session_id, "authorize", outcome="maybe")) == (400, "invalid_request")
 
 
-async def test_deadlines_guard_actions_without_changing_status(client: httpx.AsyncClient) -> None:
+async def test_deadlines_guard_actions_without_changing_status(client: httpx.AsyncClient, control: Control) -> None:
     expiring = (
         await create(
             client,
@@ -234,24 +241,24 @@ async def test_deadlines_guard_actions_without_changing_status(client: httpx.Asy
             },
         )
     )["paymentSessionId"]
-    await act(client, expiring, "authorize")
-    await client.post("/_sandbox/clock/advance", json={"seconds": 3601})
-    assert error_of(await act(client, late, "authorize")) == (400, "authorization_expired")
+    await control.act("cdp", expiring, "authorize")
+    await control.advance(3601)
+    assert error_of(await control.act("cdp", late, "authorize")) == (400, "authorization_expired")
     assert (await get(client, late))["status"] == "created"  # no automatic transition
     await post(client, expiring, "captures", {"amount": "0.50", "finalCapture": False})
-    await client.post("/_sandbox/clock/advance", json={"seconds": 3600})
+    await control.advance(3600)
     assert error_of(await post(client, expiring, "captures", {"finalCapture": True})) == (400, "capture_expired")
     assert (await get(client, expiring))["status"] == "capture_succeeded"
     assert (await post(client, expiring, "voids")).status_code == 200  # void has no deadline
     await get(client, expiring)
-    await client.post("/_sandbox/clock/advance", json={"seconds": 3600})
+    await control.advance(3600)
     assert error_of(await post(client, expiring, "refunds", {"source": REFUND_TO})) == (400, "refund_expired")
     assert (await post(client, late, "cancel")).status_code == 200  # cancel is how a stale session ends
 
 
-async def test_transitions_reach_the_event_outbox(client: httpx.AsyncClient) -> None:
+async def test_transitions_reach_the_event_outbox(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await authorized(client, autoCapture=True))["paymentSessionId"]
-    events = (await client.get(f"/_sandbox/events?provider=cdp&session_id={session_id}")).json()["events"]
+    events = await control.events("cdp", session_id)
     assert [event["to"] for event in events] == [
         "created",
         "authorization_pending",
@@ -261,9 +268,9 @@ async def test_transitions_reach_the_event_outbox(client: httpx.AsyncClient) -> 
     ]
 
 
-async def test_control_api_describes_the_session(client: httpx.AsyncClient) -> None:
+async def test_control_api_describes_the_session(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    described = (await client.get(f"/_sandbox/cdp/sessions/{session_id}")).json()
+    described = await control.session("cdp", session_id)
     assert described["paymentSessionId"] == session_id
     assert described["sandbox"]["allowed_actions"] == ["authorization", "cancel"]
     assert described["sandbox"]["hosted_page"] == f"/cdp/payment-sessions/{session_id}"

@@ -9,10 +9,12 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cdp_calls import ACME, BASE, GLOBEX, authorized, create, error_of, get, post, session_body
-from conftest import client_for, make_app
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import ACME, BASE, GLOBEX, authorized, create, error_of, get, post, session_body
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -122,7 +124,8 @@ async def test_strict_mode_allows_a_small_clock_skew_set_by_jwt_leeway_seconds(s
 
 
 async def test_strict_mode_time_is_wall_time_not_the_sandbox_clock(strict: httpx.AsyncClient) -> None:
-    await strict.post("/_sandbox/clock/advance", json={"seconds": 10 * 86400})
+    control = Control(strict)
+    await control.advance(10 * 86400)
     assert (await strict.get(BASE, headers=signed("GET", "/cdp/platform/v2/payment-sessions"))).status_code == 200
 
 
@@ -157,10 +160,10 @@ async def test_same_key_different_body_is_422(client: httpx.AsyncClient) -> None
     )
 
 
-async def test_idempotency_keys_last_24_hours_of_sandbox_time(client: httpx.AsyncClient) -> None:
+async def test_idempotency_keys_last_24_hours_of_sandbox_time(client: httpx.AsyncClient, control: Control) -> None:
     headers = {**ACME, "X-Idempotency-Key": "daily"}
     first = (await client.post(BASE, json=session_body(), headers=headers)).json()
-    await client.post("/_sandbox/clock/advance", json={"seconds": 24 * 3600 + 1})
+    await control.advance(24 * 3600 + 1)
     again = (await client.post(BASE, json=session_body(), headers=headers)).json()
     assert again["paymentSessionId"] != first["paymentSessionId"]
 

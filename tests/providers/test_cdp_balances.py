@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import act, create, get, post
-from conftest import client_for, make_app
+
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import create, get, post
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -54,6 +56,7 @@ def check_invariants(session: dict[str, Any]) -> None:
 
 
 async def _step(client: httpx.AsyncClient, rng: random.Random, session: dict[str, Any]) -> None:
+    control = Control(client)
     session_id = session["paymentSessionId"]
     b = _amounts(session)
     cents = Decimal("0.01")
@@ -71,8 +74,8 @@ async def _step(client: httpx.AsyncClient, rng: random.Random, session: dict[str
             body["amount"] = str(max(cents, (b["refundable"] * Decimal(rng.uniform(0.1, 1.1))).quantize(cents)))
         await post(client, session_id, "refunds", body)
     elif choice == "settle":
-        await act(client, session_id, "settle", outcome=rng.choice(["succeeded", "failed"]))
-    await client.post("/_sandbox/clock/advance", json={"seconds": rng.choice([1, 3])})
+        await control.act("cdp", session_id, "settle", outcome=rng.choice(["succeeded", "failed"]))
+    await control.advance(rng.choice([1, 3]))
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -80,10 +83,11 @@ async def test_balances_stay_consistent_whatever_the_sequence(seed: int) -> None
     rng = random.Random(seed)
     app = make_app(providers={"cdp": {"settlement": {"delay_seconds": 2}}})
     async with client_for(app) as client:
+        control = Control(client)
         created = await create(client, amount="10.00", autoCapture=rng.random() < 0.2)
         session_id = created["paymentSessionId"]
         check_invariants(created)
-        await act(client, session_id, "authorize", outcome="succeeded" if rng.random() < 0.9 else "failed")
+        await control.act("cdp", session_id, "authorize", outcome="succeeded" if rng.random() < 0.9 else "failed")
         for _ in range(60):
             session = await get(client, session_id)
             check_invariants(session)
@@ -91,9 +95,11 @@ async def test_balances_stay_consistent_whatever_the_sequence(seed: int) -> None
         check_invariants(await get(client, session_id))
 
 
-async def test_auto_capture_starts_nothing_after_a_failed_authorization(client: httpx.AsyncClient) -> None:
+async def test_auto_capture_starts_nothing_after_a_failed_authorization(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     session_id = (await create(client, autoCapture=True))["paymentSessionId"]
-    await act(client, session_id, "authorize", outcome="failed")
+    await control.act("cdp", session_id, "authorize", outcome="failed")
     session = await get(client, session_id)
     assert session["status"] == "authorization_failed" and "captures" not in session
 
@@ -109,8 +115,9 @@ async def test_auto_capture_starts_nothing_after_a_failed_authorization(client: 
 async def test_the_scenario_sets_each_actions_outcome(kind: str, plural: str, body: dict[str, Any], code: str) -> None:
     app = make_app(providers={"cdp": {"settlement": {kind: "failed"}}})
     async with client_for(app) as client:
+        control = Control(client)
         session_id = (await create(client, autoCapture=kind == "refund"))["paymentSessionId"]
-        await act(client, session_id, "authorize")
+        await control.act("cdp", session_id, "authorize")
         before = (await get(client, session_id))["balances"]
         assert (await post(client, session_id, plural, body)).status_code == 200
         session = await get(client, session_id)
@@ -121,13 +128,14 @@ async def test_the_scenario_sets_each_actions_outcome(kind: str, plural: str, bo
 
 async def test_a_failed_capture_can_be_tried_again() -> None:
     async with client_for(make_app(providers={"cdp": {"settlement": {"delay_seconds": 60}}})) as client:
+        control = Control(client)
         session_id = (await create(client))["paymentSessionId"]
-        await act(client, session_id, "authorize", outcome="succeeded")
-        await act(client, session_id, "settle")
+        await control.act("cdp", session_id, "authorize", outcome="succeeded")
+        await control.act("cdp", session_id, "settle")
         await post(client, session_id, "captures", {"finalCapture": True})
-        assert (await act(client, session_id, "settle", outcome="failed")).json()["status"] == "capture_failed"
+        assert (await control.act("cdp", session_id, "settle", outcome="failed")).json()["status"] == "capture_failed"
         retried = await post(client, session_id, "captures", {"finalCapture": True})
         assert retried.status_code == 200 and retried.json()["amount"] == "1.00"
-        await client.post("/_sandbox/clock/advance", json={"seconds": 60})
+        await control.advance(60)
         session = await get(client, session_id)
         assert (session["status"], session["balances"]["captured"]) == ("capture_succeeded", "1.00")

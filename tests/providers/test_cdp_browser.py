@@ -12,13 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACME, BASE, session_body
-from chromium import chromium, requires_chromium, screenshot
-from conftest import make_app, serve_in_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.cdp_calls import ACME, BASE, session_body
+from tests.support.chromium import chromium, requires_chromium, screenshot
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACCOUNT, ACME, BASE, authorized, create, get, session_body
+
+from tests.support.cdp_calls import ACCOUNT, ACME, BASE, authorized, create, get, session_body
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -139,12 +141,12 @@ async def test_the_same_key_on_another_session_is_another_request(client: httpx.
     assert (other.status_code, other.json()["errorType"]) == (422, "idempotency_error")
 
 
-async def test_a_key_still_replays_just_before_24_hours(client: httpx.AsyncClient) -> None:
+async def test_a_key_still_replays_just_before_24_hours(client: httpx.AsyncClient, control: Control) -> None:
     headers = {**ACME, "X-Idempotency-Key": "almost-a-day"}
     first = await client.post(BASE, json=session_body(), headers=headers)
-    await client.post("/_sandbox/clock/advance", json={"seconds": 24 * 3600 - 1})
+    await control.advance(24 * 3600 - 1)
     again = await client.post(BASE, json=session_body(), headers=headers)
     assert again.content == first.content
-    await client.post("/_sandbox/clock/advance", json={"seconds": 2})
+    await control.advance(2)
     later = await client.post(BASE, json=session_body(), headers=headers)
     assert later.json()["paymentSessionId"] != first.json()["paymentSessionId"]

@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACCOUNT, ACME, BASE, WALLET, create, error_of, get
-from conftest import client_for, make_app
+
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import ACCOUNT, ACME, BASE, WALLET, create, error_of, get
 
 pytestmark = pytest.mark.anyio
 

@@ -18,9 +18,11 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from cdp_calls import ACCOUNT, ACME, BASE, act, create, get, post
-from conftest import make_app
 from openapi_schema_validator import OAS31Validator
+
+from tests.support.apps import make_app
+from tests.support.cdp_calls import ACCOUNT, ACME, BASE, create, get, post
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -59,6 +61,7 @@ def validate(method: str, path: str, status: int, body: Any) -> tuple[str, str]:
 
 async def tour(client: httpx.AsyncClient) -> None:
     """Visit every path: successes first, then the errors each operation can raise."""
+    control = Control(client)
     wallet = await create(
         client,
         metadata={"k": "v"},
@@ -103,7 +106,7 @@ async def tour(client: httpx.AsyncClient) -> None:
     await get(client, coinbase)
     await post(client, coinbase, "captures", {"finalCapture": True})
     failing = (await create(client))["paymentSessionId"]
-    await act(client, failing, "authorize", outcome="failed")
+    await control.act("cdp", failing, "authorize", outcome="failed")
     await get(client, failing)
     canceled = (await create(client))["paymentSessionId"]
     await post(client, canceled, "cancel", {"cancellationReason": "changed mind"})

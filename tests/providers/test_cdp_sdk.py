@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from cdp.openapi_client.api import payment_sessions_api as cdp_api
 from cdp.openapi_client.cdp_api_client import CdpApiClient
@@ -22,9 +21,12 @@ from cdp.openapi_client.models.create_capture_request import CreateCaptureReques
 from cdp.openapi_client.models.create_payment_session_request import CreatePaymentSessionRequest
 from cdp.openapi_client.models.create_refund_request import CreateRefundRequest
 from cdp.openapi_client.models.create_void_request import CreateVoidRequest
-from conftest import make_app, serve_in_thread
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.control import SyncControl
 
 pytestmark = pytest.mark.anyio
 
@@ -43,11 +45,6 @@ def server() -> Iterator[str]:
     app = make_app(manual=False, providers={"cdp": {"api_keys": [{"id": KEY_ID, "secret": SECRET}]}})
     with serve_in_thread(app) as url:
         yield url
-
-
-def act(server: str, session_id: str, action: str, **body: str) -> None:
-    response = httpx.post(f"{server}/_sandbox/cdp/sessions/{session_id}/actions/{action}", json=body)
-    assert response.status_code == 200, response.text
 
 
 def new_session(**changes: object) -> CreatePaymentSessionRequest:
@@ -84,7 +81,8 @@ async def test_the_whole_lifecycle_through_cdp_sdk(server: str) -> None:
         assert [s.payment_session_id for s in listed.payment_sessions] == [session_id]
         assert not listed.next_page_token
 
-        act(server, session_id, "authorize")
+        authorized = SyncControl(server).act("cdp", session_id, "authorize")
+        assert authorized.status_code == 200, authorized.text
         fetched = await api.get_payment_session(session_id)
         assert fetched.status == "authorization_succeeded"
         assert fetched.balances.capturable == "10.00"

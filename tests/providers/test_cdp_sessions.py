@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACCOUNT, ACME, BASE, GLOBEX, act, create, error_of, get, post, session_body
+
+from tests.support.cdp_calls import ACCOUNT, ACME, BASE, GLOBEX, create, error_of, get, post, session_body
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 
@@ -130,7 +132,7 @@ async def test_a_page_token_of_another_tenant_or_list_is_400(client: httpx.Async
     assert error_of(elsewhere) == (400, "invalid_request")
 
 
-async def test_cancel_from_created_echoes_the_reason(client: httpx.AsyncClient) -> None:
+async def test_cancel_from_created_echoes_the_reason(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
     response = await post(client, session_id, "cancel", {"cancellationReason": "Customer requested cancellation."})
     assert response.status_code == 200
@@ -139,13 +141,15 @@ async def test_cancel_from_created_echoes_the_reason(client: httpx.AsyncClient) 
     assert body["balances"] == {"capturable": "0", "captured": "0", "refundable": "0", "refunded": "0"}
     again = await post(client, session_id, "cancel")
     assert error_of(again) == (400, "payment_session_already_canceled")
-    authorize = await act(client, session_id, "authorize")
+    authorize = await control.act("cdp", session_id, "authorize")
     assert error_of(authorize) == (400, "payment_session_already_canceled")
 
 
-async def test_cancel_is_refused_while_pending_and_after_authorization(client: httpx.AsyncClient) -> None:
+async def test_cancel_is_refused_while_pending_and_after_authorization(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    await act(client, session_id, "authorize")
+    await control.act("cdp", session_id, "authorize")
     # the authorization is pending until the next read settles it... which this request is:
     # settlement runs before the handler, so cancel sees authorization_succeeded.
     response = await post(client, session_id, "cancel", {})

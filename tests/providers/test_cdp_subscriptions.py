@@ -13,9 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import ACME, GLOBEX, act, create, error_of, session_body
-from cdp_hooks import CdpReceiver
-from conftest import make_app, serve_in_thread
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.cdp_calls import ACME, GLOBEX, create, error_of, session_body
+from tests.support.cdp_hooks import CdpReceiver
+from tests.support.control import Control
 
 pytestmark = pytest.mark.anyio
 SUBS = "/cdp/platform/v2/data/webhooks/subscriptions"
@@ -56,7 +59,7 @@ async def test_create_answers_201_with_the_secret_and_the_docs_fields(client: ht
     assert fetched.status_code == 200 and fetched.json() == created
 
 
-async def test_list_update_delete(client: httpx.AsyncClient) -> None:
+async def test_list_update_delete(client: httpx.AsyncClient, control: Control) -> None:
     one = await subscribe(client, "https://shop.example.com/a", [P + "created"])
     two = await subscribe(client, "https://shop.example.com/b", [P + "canceled"])
     listed = (await client.get(SUBS, headers=ACME)).json()
@@ -65,7 +68,7 @@ async def test_list_update_delete(client: httpx.AsyncClient) -> None:
     paged = (await client.get(SUBS, params={"pageSize": 1}, headers=ACME)).json()
     assert len(paged["subscriptions"]) == 1 and paged["nextPageToken"]
 
-    await client.post("/_sandbox/clock/advance", json={"seconds": 60})
+    await control.advance(60)
     changed = subscription("https://shop.example.com/c", [P + "created"], isEnabled=False,
                            target={"url": "https://shop.example.com/c", "headers": {"x-shop": "1"}})  # fmt: skip
     updated = await client.put(f"{SUBS}/{one['subscriptionId']}", json=changed, headers=ACME)
@@ -111,7 +114,7 @@ async def test_bad_bodies_are_400_invalid_request(client: httpx.AsyncClient, bod
 
 
 async def test_each_subscription_gets_its_event_types_signed_with_its_own_secret(
-    client: httpx.AsyncClient, receivers: list[tuple[CdpReceiver, str]]
+    client: httpx.AsyncClient, control: Control, receivers: list[tuple[CdpReceiver, str]]
 ) -> None:
     (everything, all_url), (outcomes, outcome_url) = receivers
     every_type = [P + "created", P + "authorization_pending", P + "authorization_succeeded"]
@@ -121,9 +124,9 @@ async def test_each_subscription_gets_its_event_types_signed_with_its_own_secret
     paused = await subscribe(client, outcome_url, every_type, isEnabled=False)
 
     session_id = (await create(client))["paymentSessionId"]
-    await act(client, session_id, "authorize")
-    await client.get(f"/_sandbox/cdp/sessions/{session_id}")  # settles the authorization
-    await client.post("/_sandbox/webhooks/flush")
+    await control.act("cdp", session_id, "authorize")
+    await control.session("cdp", session_id)  # settles the authorization
+    await control.flush_webhooks()
 
     def types(hooks: CdpReceiver) -> list[str]:
         assert all(verified for _, _, verified in hooks.received)
@@ -132,25 +135,25 @@ async def test_each_subscription_gets_its_event_types_signed_with_its_own_secret
     assert types(everything) == every_type
     assert types(outcomes) == [P + "authorization_succeeded"]
     assert json.loads(everything.received[2][1]) == json.loads(outcomes.received[0][1])  # the same event
-    endpoints = (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"]
+    endpoints = await control.endpoints()
     assert {(e["subscription"], e["enabled"]) for e in endpoints} >= {(paused["subscriptionId"], False)}
-    assert (await client.get("/_sandbox/inbox/cdp-acme-key")).json()["deliveries"] == []
+    assert (await control.inbox("cdp-acme-key")) == []
 
 
 async def test_target_headers_are_sent_and_a_disabled_subscription_gets_nothing(
-    client: httpx.AsyncClient, receivers: list[tuple[CdpReceiver, str]]
+    client: httpx.AsyncClient, control: Control, receivers: list[tuple[CdpReceiver, str]]
 ) -> None:
     (hooks, url), _ = receivers
     made = await subscribe(client, url, [P + "created"], target={"url": url, "headers": {"X-Shop-Token": "s3cret"}})
     hooks.secret = made["secret"]
     await create(client)
-    await client.post("/_sandbox/webhooks/flush")
+    await control.flush_webhooks()
     [(headers, _, verified)] = hooks.received
     assert verified and headers["x-shop-token"] == "s3cret"
     paused = subscription(url, [P + "created"], isEnabled=False)
     assert (await client.put(f"{SUBS}/{made['subscriptionId']}", json=paused, headers=ACME)).status_code == 200
     await create(client)
-    await client.post("/_sandbox/webhooks/flush")
+    await control.flush_webhooks()
     assert len(hooks.received) == 1
 
 

@@ -12,10 +12,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-from chromium import chromium, requires_chromium, screenshot
-from conftest import make_app, serve_in_thread
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.chromium import chromium, requires_chromium, screenshot
+from tests.support.control import SyncControl
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
@@ -46,7 +48,7 @@ def open_page(browser: Any, server: str, viewport: dict[str, int]) -> tuple[Any,
 
 
 def session_state(server: str, session_id: str) -> dict[str, Any]:
-    return httpx.get(f"{server}/_sandbox/cubepay/sessions/{session_id}").json()  # type: ignore[no-any-return]
+    return SyncControl(server).session("cubepay", session_id)
 
 
 def test_paying_in_the_desktop_dialog_resolves_with_the_funding_hash(server: str, browser: Any) -> None:
@@ -96,7 +98,7 @@ def test_closing_the_narrow_drawer_rejects_with_cubepay_closed_error(server: str
     page.click("#cubepay-sdk-root button.close")
     page.wait_for_selector("#cancelled")
     assert page.inner_text("#error-name") == "CubePayClosedError"
-    sessions = httpx.get(f"{server}/_sandbox/cubepay/sessions").json()["sessions"]
+    sessions = SyncControl(server).sessions("cubepay")
     assert [session["status"] for session in sessions] == ["PENDING"]  # closing pays nothing
     assert errors == []
 

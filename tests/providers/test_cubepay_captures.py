@@ -6,8 +6,10 @@ import re
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, OTHER_KEY, act, capture, create, funded, read
+
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.cubepay_calls import API_KEY, OTHER_KEY, capture, create, funded, read
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +38,7 @@ async def test_a_capture_is_accepted_as_capturing_and_settles_by_the_next_read(c
     assert settled["isFinalCapture"] is False
 
 
-async def test_a_final_capture_refunds_the_rest_and_succeeds(client: httpx.AsyncClient) -> None:
+async def test_a_final_capture_refunds_the_rest_and_succeeds(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await funded(client)
     await capture(client, session_id, "20.00", request_id="first")
     final = await capture(client, session_id, "25.00", final=True, request_id="second")
@@ -50,7 +52,7 @@ async def test_a_final_capture_refunds_the_rest_and_succeeds(client: httpx.Async
         "5.00",
     )
     assert re.fullmatch(r"0x[0-9a-f]{64}", session["captures"][1]["refundTransferTransactionHash"])
-    history = (await client.get(f"/_sandbox/cubepay/sessions/{session_id}")).json()["history"]
+    history = (await control.session("cubepay", session_id))["history"]
     assert [(step["action"], step["to"]) for step in history] == [
         ("connect", "PENDING"),
         ("fund", "FUNDED"),
@@ -61,9 +63,9 @@ async def test_a_final_capture_refunds_the_rest_and_succeeds(client: httpx.Async
     ]
 
 
-async def test_an_over_payment_is_refunded_by_the_final_capture(client: httpx.AsyncClient) -> None:
+async def test_an_over_payment_is_refunded_by_the_final_capture(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    await act(client, session_id, "fund", amount="60.00")
+    await control.act("cubepay", session_id, "fund", amount="60.00")
     final = await capture(client, session_id, "50.00", final=True)
     assert final.json()["refundAmount"] == "10.00"
     assert (await read(client, session_id))["refundedAmount"] == "10.00"
@@ -96,6 +98,7 @@ async def test_over_capture_and_wrong_state_are_refused(client: httpx.AsyncClien
 
 async def test_a_second_capture_while_one_is_in_flight_is_refused() -> None:
     async with client_for(make_app(providers={"cubepay": {"capture_delay_seconds": 30}})) as client:
+        control = Control(client)
         session_id = await funded(client)
         assert (await capture(client, session_id, "10.00")).status_code == 202
         session = await read(client, session_id)
@@ -106,7 +109,7 @@ async def test_a_second_capture_while_one_is_in_flight_is_refused() -> None:
         )
         busy = await capture(client, session_id, "10.00", request_id="cap-2")
         assert busy.json()["error"].startswith("Payment session cannot be captured in status CAPTURING")
-        await client.post("/_sandbox/clock/advance", json={"seconds": 30})
+        await control.advance(30)
         assert (await read(client, session_id))["status"] == "FUNDED"
 
 
@@ -123,9 +126,10 @@ async def test_captures_that_fail_leave_the_funds_capturable() -> None:
 
 async def test_the_fail_action_ends_a_capture_in_flight() -> None:
     async with client_for(make_app(providers={"cubepay": {"capture_delay_seconds": 30}})) as client:
+        control = Control(client)
         session_id = await funded(client)
         await capture(client, session_id, "10.00")
-        failed = (await act(client, session_id, "fail", error="chain halted")).json()
+        failed = (await control.act("cubepay", session_id, "fail", error="chain halted")).json()
         assert failed["status"] == "ERROR"
         assert (failed["captures"][0]["status"], failed["captures"][0]["error"]) == ("ERROR", "chain halted")
 
@@ -191,9 +195,9 @@ async def test_capture_bodies_are_validated(client: httpx.AsyncClient, body: dic
     assert (response.status_code, response.json()) == (400, {"error": message})
 
 
-async def test_captures_need_the_api_key_not_the_session_token(client: httpx.AsyncClient) -> None:
+async def test_captures_need_the_api_key_not_the_session_token(client: httpx.AsyncClient, control: Control) -> None:
     created = await create(client)
-    await act(client, created["paymentSessionId"], "fund")
+    await control.act("cubepay", created["paymentSessionId"], "fund")
     response = await client.post(
         f"/cubepay/payment-sessions/{created['paymentSessionId']}/captures",
         json={"requestId": "r", "captureAmount": "1.00"},

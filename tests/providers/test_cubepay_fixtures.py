@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, read
+
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.cubepay_calls import API_KEY, read
 
 pytestmark = pytest.mark.anyio
 
@@ -20,7 +22,8 @@ async def test_a_funded_and_captured_fixture_exists_when_the_scenario_loads() ->
     fixture = {"name": "paid", "provider": "cubepay", "create": create,
                "then": [{"action": "fund"}, {"call": capture}, {"advance": 1}]}  # fmt: skip
     async with client_for(make_app(fixtures=[fixture])) as client:
-        session_id = (await client.get("/_sandbox/scenario")).json()["fixtures"]["paid"]["paymentSessionId"]
+        control = Control(client)
+        session_id = (await control.scenario())["fixtures"]["paid"]["paymentSessionId"]
         session = await read(client, session_id)
         assert (session["status"], session["capturedAmount"], session["refundedAmount"]) == (
             "SUCCEEDED", "60.00", "20.00")  # fmt: skip
@@ -31,5 +34,6 @@ async def test_an_unfunded_fixture_left_past_its_ttl_is_canceled() -> None:
     create = {"operation": "create_payment_session", "headers": API_KEY, "body": {"amount": "5", "currency": "USD"}}
     fixture = {"name": "stale", "provider": "cubepay", "create": create, "then": [{"advance": 3600}]}
     async with client_for(make_app(fixtures=[fixture])) as client:
-        session_id = (await client.get("/_sandbox/scenario")).json()["fixtures"]["stale"]["paymentSessionId"]
+        control = Control(client)
+        session_id = (await control.scenario())["fixtures"]["stale"]["paymentSessionId"]
         assert (await read(client, session_id))["status"] == "CANCELED"

@@ -6,10 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, act, bearer, create, read
 
 from sandbox.evm import checksum_address
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.cubepay_calls import API_KEY, bearer, create, read
 
 pytestmark = pytest.mark.anyio
 
@@ -17,7 +18,8 @@ PAYER = "0x52908400098527886e0f7030069857d2e4169ee7"
 
 
 async def events(client: httpx.AsyncClient, session_id: str) -> list[tuple[str, str, str]]:
-    listed = (await client.get("/_sandbox/events", params={"session_id": session_id})).json()["events"]
+    control = Control(client)
+    listed = await control.events(session_id=session_id)
     return [(event["action"], event["from"], event["to"]) for event in listed]
 
 
@@ -116,24 +118,26 @@ async def test_the_initial_created_status_moves_to_pending_on_connect() -> None:
         assert await events(client, created["paymentSessionId"]) == [("connect", "CREATED", "PENDING")]
 
 
-async def test_a_short_payment_stays_pending_until_topped_up(client: httpx.AsyncClient) -> None:
+async def test_a_short_payment_stays_pending_until_topped_up(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    short = (await act(client, session_id, "fund", amount="20.00")).json()
+    short = (await control.act("cubepay", session_id, "fund", amount="20.00")).json()
     assert (short["status"], short["fundingTransactionHash"], short["sandbox"]["receivedAmount"]) == (
         "PENDING",
         None,
         "20.00",
     )
-    topped = (await act(client, session_id, "fund")).json()  # default: what is still owed
+    topped = (await control.act("cubepay", session_id, "fund")).json()  # default: what is still owed
     assert topped["status"] == "FUNDED"
     assert topped["sandbox"]["receivedAmount"] == "50.00"
     assert [t["amount"] for t in topped["sandbox"]["transfers"]] == ["20.00", "30.00"]
     assert topped["fundingTransactionHash"] == topped["sandbox"]["transfers"][1]["transactionHash"]
 
 
-async def test_an_over_payment_funds_and_only_the_amount_is_capturable(client: httpx.AsyncClient) -> None:
+async def test_an_over_payment_funds_and_only_the_amount_is_capturable(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    over = (await act(client, session_id, "fund", amount="80.00", fromAddress=PAYER)).json()
+    over = (await control.act("cubepay", session_id, "fund", amount="80.00", fromAddress=PAYER)).json()
     assert (over["status"], over["capturableAmount"], over["userAddress"]) == (
         "FUNDED",
         "50.00",
@@ -141,41 +145,42 @@ async def test_an_over_payment_funds_and_only_the_amount_is_capturable(client: h
     )
 
 
-async def test_connect_action_gives_a_seeded_checksummed_address(client: httpx.AsyncClient) -> None:
+async def test_connect_action_gives_a_seeded_checksummed_address(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    body = (await act(client, session_id, "connect")).json()
+    body = (await control.act("cubepay", session_id, "connect")).json()
     assert body["userAddress"] == checksum_address(body["userAddress"].lower())
     assert body["sandbox"]["paymentMethodId"] == "pm_usdc_sepolia"
 
 
-async def test_cancel_and_fail_actions(client: httpx.AsyncClient) -> None:
+async def test_cancel_and_fail_actions(client: httpx.AsyncClient, control: Control) -> None:
     canceled = (await create(client))["paymentSessionId"]
-    assert (await act(client, canceled, "cancel")).json()["status"] == "CANCELED"
-    refused = await act(client, canceled, "fund")
+    assert (await control.act("cubepay", canceled, "cancel")).json()["status"] == "CANCELED"
+    refused = await control.act("cubepay", canceled, "fund")
     assert (refused.status_code, refused.json()) == (400, {"error": "cannot fund a session that is CANCELED"})
 
     failed = (await create(client))["paymentSessionId"]
-    assert (await act(client, failed, "fail")).json()["status"] == "ERROR"
+    assert (await control.act("cubepay", failed, "fail")).json()["status"] == "ERROR"
     assert await events(client, failed) == [("fail", "PENDING", "ERROR")]
-    missing = await act(client, "ps_missing", "cancel")
+    missing = await control.act("cubepay", "ps_missing", "cancel")
     assert (missing.status_code, missing.json()) == (404, {"error": "Payment session not found."})
 
 
-async def test_a_funded_session_cannot_be_canceled(client: httpx.AsyncClient) -> None:
+async def test_a_funded_session_cannot_be_canceled(client: httpx.AsyncClient, control: Control) -> None:
     session_id = (await create(client))["paymentSessionId"]
-    await act(client, session_id, "fund")
-    response = await act(client, session_id, "cancel")
+    await control.act("cubepay", session_id, "fund")
+    response = await control.act("cubepay", session_id, "cancel")
     assert (response.status_code, response.json()) == (400, {"error": "cannot cancel a session that is FUNDED"})
 
 
 async def test_an_unfunded_session_is_canceled_after_its_ttl() -> None:
     async with client_for(make_app(providers={"cubepay": {"session_ttl_seconds": 600}})) as client:
+        control = Control(client)
         waiting = (await create(client))["paymentSessionId"]
         paid = (await create(client))["paymentSessionId"]
-        await act(client, paid, "fund")
-        await client.post("/_sandbox/clock/advance", json={"seconds": 599})
+        await control.act("cubepay", paid, "fund")
+        await control.advance(599)
         assert (await read(client, waiting))["status"] == "PENDING"
-        moved = (await client.post("/_sandbox/clock/advance", json={"seconds": 1})).json()
+        moved = await control.advance(1)
         assert moved["expired"] == [{"provider": "cubepay", "session_id": waiting}]
         assert (await read(client, waiting))["status"] == "CANCELED"
         assert (await read(client, paid))["status"] == "FUNDED"

@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, act, bearer, create, read
-from receiver import Receiver
 
 from sandbox.providers.cubepay.accounts import merchant_id
 from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.cubepay_calls import API_KEY, bearer, create, read
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +33,8 @@ def strict(**shop: Any) -> httpx.AsyncClient:
 
 
 async def owner(client: httpx.AsyncClient, session_id: str) -> str:
-    return str((await client.get(f"/_sandbox/cubepay/sessions/{session_id}")).json()["sandbox"]["merchant"])
+    control = Control(client)
+    return str((await control.session("cubepay", session_id))["sandbox"]["merchant"])
 
 
 async def test_declared_keys_are_accepted_and_name_the_declared_merchant() -> None:
@@ -58,16 +60,17 @@ async def test_the_merchant_id_defaults_to_the_merchants_name() -> None:
 
 async def test_in_strict_mode_an_undeclared_key_is_401_and_makes_nothing() -> None:
     async with strict() as client:
+        control = Control(client)
         body = {"amount": "50.00", "currency": "USD"}
         for path in ("/cubepay/payment-sessions", "/cubepay/api/v1/payment-sessions"):
             response = await client.post(path, json=body, headers=API_KEY)
             assert (response.status_code, response.json()) == (401, REFUSED)
-        assert (await client.get("/_sandbox/cubepay/sessions")).json()["sessions"] == []
+        assert (await control.sessions("cubepay")) == []
         made = await create(client, bearer(SHOP_KEY))
         for route in ("", "/captures/cap_x"):  # the session's reads and its captures refuse it too
             refused = await client.get(f"/cubepay/payment-sessions/{made['paymentSessionId']}{route}", headers=API_KEY)
             assert (refused.status_code, refused.json()) == (401, REFUSED)
-        last = (await client.get("/_sandbox/requests")).json()["requests"][-1]
+        last = (await control.requests())[-1]
         assert any("declares its CubePay API keys" in note for note in last["notes"])  # the journal says why
         missing = await client.post("/cubepay/payment-sessions", json=body)  # no key at all: as before
         assert missing.json() == {"error": "Unauthorized: a valid API key is required."}
@@ -103,15 +106,18 @@ async def test_a_declared_webhook_receives_the_merchants_deliveries(receiver: tu
     hooks, url = receiver
     hook = {"url": url, "secret": "whsec_shop", "events": ["FUNDED"]}
     async with strict(merchant_id="mch_shop", webhook=hook) as client:
+        control = Control(client)
         expected = [{"provider": "cubepay", "merchant": "mch_shop", "url": url, "events": ["FUNDED"]}]
-        assert (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"] == expected
-        await client.post("/_sandbox/reset")
-        assert (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"] == expected
+        assert (await control.endpoints()) == expected
+        await control.reset()
+        assert (await control.endpoints()) == expected
         session_id = (await create(client, bearer(SHOP_KEY)))["paymentSessionId"]
-        assert (await act(client, session_id, "fund")).status_code == 200  # PENDING -> FUNDED
-        await act(client, (await create(client, bearer(SHOP_KEY)))["paymentSessionId"], "cancel")  # not subscribed
-        await act(client, (await create(client, bearer(GLOBEX_KEY)))["paymentSessionId"], "fund")  # globex's
-        await client.post("/_sandbox/webhooks/flush")
+        assert (await control.act("cubepay", session_id, "fund")).status_code == 200  # PENDING -> FUNDED
+        await control.act(
+            "cubepay", (await create(client, bearer(SHOP_KEY)))["paymentSessionId"], "cancel"
+        )  # not subscribed
+        await control.act("cubepay", (await create(client, bearer(GLOBEX_KEY)))["paymentSessionId"], "fund")  # globex's
+        await control.flush_webhooks()
         [(headers, raw)] = hooks.received
         assert json.loads(raw)["status"] == "FUNDED" and json.loads(raw)["paymentSessionId"] == session_id
         signature = hmac.new(b"whsec_shop", raw, hashlib.sha256).hexdigest()
@@ -120,10 +126,11 @@ async def test_a_declared_webhook_receives_the_merchants_deliveries(receiver: tu
 
 async def test_a_webhook_without_url_signs_the_inbox_named_after_the_merchant_id() -> None:
     async with strict(merchant_id="mch_shop", webhook={"secret": "whsec_shop"}) as client:
+        control = Control(client)
         session_id = (await create(client, bearer(SHOP_KEY)))["paymentSessionId"]
-        await act(client, session_id, "fund")
-        await client.post("/_sandbox/webhooks/flush")
-        [entry] = (await client.get("/_sandbox/inbox/cubepay-mch_shop")).json()["deliveries"]
+        await control.act("cubepay", session_id, "fund")
+        await control.flush_webhooks()
+        [entry] = await control.inbox("cubepay-mch_shop")
         assert entry["verified"] is True  # checked against the declared secret
         expected = hmac.new(b"whsec_shop", entry["body"].encode(), hashlib.sha256).hexdigest()
         assert entry["headers"]["X-CubePay-Signature"] == expected
@@ -171,13 +178,13 @@ def test_a_bad_merchant_block_is_a_line_numbered_error(block: str, problem: str)
     ],
 )
 async def test_a_key_or_merchant_id_declared_twice_is_refused_and_the_old_scenario_stays(
-    client: httpx.AsyncClient, text: str, problem: str
+    client: httpx.AsyncClient, control: Control, text: str, problem: str
 ) -> None:
-    before = (await client.get("/_sandbox/scenario")).json()["scenario"]
-    response = await client.put("/_sandbox/scenario", params={"source": "m.yaml"}, content=text.encode())
+    before = (await control.scenario())["scenario"]
+    response = await control.raw.load_scenario(text.encode(), source="m.yaml")
     assert response.status_code == 400
     assert response.json()["problems"] == [problem]
-    assert (await client.get("/_sandbox/scenario")).json()["scenario"] == before
+    assert (await control.scenario())["scenario"] == before
     assert (
         await client.post("/cubepay/payment-sessions", json={"amount": "1.00", "currency": "USD"}, headers=API_KEY)
     ).status_code == 200  # still not strict

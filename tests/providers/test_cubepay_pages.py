@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from cubepay_calls import bearer, read
 
 from sandbox.providers.cubepay.accounts import merchant_id
+from tests.support.cubepay_calls import bearer, read
 
 pytestmark = pytest.mark.anyio
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from cubepay_calls import API_KEY, OTHER_KEY, bearer, create, read
 
 from sandbox.evm import checksum_address
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.cubepay_calls import API_KEY, OTHER_KEY, bearer, create, read
 
 pytestmark = pytest.mark.anyio
 
@@ -66,24 +67,26 @@ async def test_amounts_are_decimal_strings_with_two_places_at_least(
     assert (await create(client, amount=given))["amount"] == shown
 
 
-async def test_the_same_request_id_returns_the_same_session(client: httpx.AsyncClient) -> None:
+async def test_the_same_request_id_returns_the_same_session(client: httpx.AsyncClient, control: Control) -> None:
     first = await create(client, requestId="order-42")
     again = await create(client, requestId="order-42")
     other = await create(client, requestId="order-43")
     assert again == first
     assert other["paymentSessionId"] != first["paymentSessionId"]
-    sessions = (await client.get("/_sandbox/cubepay/sessions")).json()["sessions"]
+    sessions = await control.sessions("cubepay")
     assert len(sessions) == 2
 
 
-async def test_a_retry_reserialized_or_under_the_other_prefix_is_the_same_request(client: httpx.AsyncClient) -> None:
+async def test_a_retry_reserialized_or_under_the_other_prefix_is_the_same_request(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     first = await create(client, requestId="order-7")
     headers = {**API_KEY, "content-type": "application/json"}
     reordered = b'{ "requestId": "order-7",\n  "currency": "USD", "amount": "50.00" }'
     for path in ("/cubepay/payment-sessions", "/cubepay/api/v1/payment-sessions"):
         again = await client.post(path, content=reordered, headers=headers)
         assert (again.status_code, again.json()) == (200, first), path
-    assert len((await client.get("/_sandbox/cubepay/sessions")).json()["sessions"]) == 1
+    assert len(await control.sessions("cubepay")) == 1
 
 
 async def test_a_request_id_reused_with_another_body_is_refused(client: httpx.AsyncClient) -> None:
@@ -190,11 +193,12 @@ async def test_the_token_is_scoped_to_its_one_session(client: httpx.AsyncClient)
 async def test_an_expired_token_is_401_and_its_lifetime_is_a_setting() -> None:
     app = make_app(providers={"cubepay": {"token_ttl_seconds": 60}})
     async with client_for(app) as client:
+        control = Control(client)
         created = await create(client)
         assert claims(created["paymentSessionToken"])["exp"] - claims(created["paymentSessionToken"])["iat"] == 60
-        await client.post("/_sandbox/clock/advance", json={"seconds": 59})
+        await control.advance(59)
         await read(client, created["paymentSessionId"], bearer(created["paymentSessionToken"]))
-        await client.post("/_sandbox/clock/advance", json={"seconds": 1})
+        await control.advance(1)
         response = await client.get(
             f"/cubepay/payment-sessions/{created['paymentSessionId']}", headers=bearer(created["paymentSessionToken"])
         )
@@ -257,9 +261,9 @@ async def test_the_same_seed_gives_byte_identical_sessions_and_tokens() -> None:
     assert other["oneTimeWalletAddress"] != bodies[0]["oneTimeWalletAddress"]
 
 
-async def test_the_journal_masks_the_api_key_and_the_token(client: httpx.AsyncClient) -> None:
+async def test_the_journal_masks_the_api_key_and_the_token(client: httpx.AsyncClient, control: Control) -> None:
     created = await create(client)
-    entries = (await client.get("/_sandbox/requests", params={"provider": "cubepay"})).json()["requests"]
+    entries = await control.requests(provider="cubepay")
     text = json.dumps(entries)
     assert created["paymentSessionToken"] not in text
     assert "cubepay_test_acme" not in text

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import make_app, serve_in_thread
-from payviox_calls import SECRET, order
+
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import make_app
+from tests.support.control import SyncControl
+from tests.support.payviox_calls import SECRET, order
 
 pytestmark = [
     pytest.mark.browser,
@@ -91,7 +94,7 @@ def test_sdk_redirect_mode_from_the_demo_shop(server: str, page) -> None:  # typ
     assert page.locator("#total").inner_text() == "50.00 USD"
     page.get_by_role("button", name="Pay — succeeds").click()
     page.wait_for_selector('#status[data-status="succeeded"]')
-    state = httpx.get(f"{server}/_sandbox/payviox/sessions/{session_id}").json()
+    state = SyncControl(server).session("payviox", session_id)
     assert state["status"] == "succeeded"
     assert state["sandbox"]["key_kind"] == "public"
     assert state["sandbox"]["required_ip"] == "127.0.0.1"  # a pk_ key captures the browser's IP
@@ -106,7 +109,7 @@ def test_sdk_iframe_mode_pays_inside_the_frame_and_closes(server: str, page) -> 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "payviox-sdk-iframe.png"), full_page=True)
     session_id = page.locator("#payment-container iframe").get_attribute("data-payviox-session")
-    assert httpx.get(f"{server}/_sandbox/payviox/sessions/{session_id}").json()["status"] == "succeeded"
+    assert SyncControl(server).session("payviox", session_id)["status"] == "succeeded"
     frame.get_by_text("Back to merchant").click()  # the page posts payviox:close; the SDK removes the frame
     page.wait_for_selector("#payment-container iframe", state="detached")
 

@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, order
 
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, order
 
 pytestmark = pytest.mark.anyio
 
@@ -136,7 +137,9 @@ async def test_unknown_payment_method(client: httpx.AsyncClient) -> None:
     assert response.json() == {"error": "Payment method not found"}
 
 
-async def test_redirect_provider_method_answers_with_a_sandbox_redirect_url(client: httpx.AsyncClient) -> None:
+async def test_redirect_provider_method_answers_with_a_sandbox_redirect_url(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     response = await post(client, order(paymentMethodId="zen_card"))
     assert response.status_code == 201
     body = response.json()
@@ -145,7 +148,7 @@ async def test_redirect_provider_method_answers_with_a_sandbox_redirect_url(clie
     page = await client.get(body["redirect_url"])
     assert page.status_code == 200
     assert "Zen (sandbox)" in page.text
-    state = (await client.get(f"/_sandbox/payviox/sessions/{body['session_id']}")).json()
+    state = await control.session("payviox", body["session_id"])
     assert state["status"] == "pending"
     assert state["payment_method"] == "zen_card"
 
@@ -183,26 +186,26 @@ async def test_non_redirect_method_gives_only_a_session_id(client: httpx.AsyncCl
     assert list(response.json()) == ["session_id"]
 
 
-async def test_public_key_captures_the_client_ip_and_ignores_the_ip_field(client: httpx.AsyncClient) -> None:
+async def test_public_key_captures_the_client_ip_and_ignores_the_ip_field(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     session_id = await create(client, PUBLIC, ip="203.0.113.42")
-    state = (await client.get(f"/_sandbox/payviox/sessions/{session_id}")).json()
+    state = await control.session("payviox", session_id)
     assert state["sandbox"]["required_ip"] == "198.51.100.10"  # the socket peer of the test client
 
 
-async def test_public_key_takes_the_first_forwarded_hop(client: httpx.AsyncClient) -> None:
+async def test_public_key_takes_the_first_forwarded_hop(client: httpx.AsyncClient, control: Control) -> None:
     headers = {**PUBLIC, "X-Forwarded-For": "192.0.2.5, 10.0.0.1"}
     session_id = await create(client, headers)
-    state = (await client.get(f"/_sandbox/payviox/sessions/{session_id}")).json()
+    state = await control.session("payviox", session_id)
     assert state["sandbox"]["required_ip"] == "192.0.2.5"
 
 
-async def test_secret_key_stores_the_given_ip_or_none(client: httpx.AsyncClient) -> None:
+async def test_secret_key_stores_the_given_ip_or_none(client: httpx.AsyncClient, control: Control) -> None:
     with_ip = await create(client, ip="203.0.113.42")
     without = await create(client, order_id="o2")
-    assert (await client.get(f"/_sandbox/payviox/sessions/{with_ip}")).json()["sandbox"][
-        "required_ip"
-    ] == "203.0.113.42"
-    assert (await client.get(f"/_sandbox/payviox/sessions/{without}")).json()["sandbox"]["required_ip"] is None
+    assert (await control.session("payviox", with_ip))["sandbox"]["required_ip"] == "203.0.113.42"
+    assert (await control.session("payviox", without))["sandbox"]["required_ip"] is None
 
 
 @pytest.mark.parametrize(
@@ -224,13 +227,13 @@ async def test_bad_credentials_get_401(client: httpx.AsyncClient, headers: dict[
 
 @pytest.mark.parametrize("key", ["sk_live_acme", "pk_live_acme"])
 async def test_live_keys_are_refused_with_a_reason(
-    client: httpx.AsyncClient, key: str, caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, control: Control, key: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     response = await post(client, order(), {"Authorization": f"Bearer {key}"})
     assert response.status_code == 401
     assert response.json() == {"error": "Unauthorized"}
     assert "live keys are refused" in response.headers["x-sandbox-reason"]
-    journal = (await client.get("/_sandbox/requests")).json()["requests"]
+    journal = await control.requests()
     assert "live keys are refused" in journal[-1]["notes"][0]
     logged = [record for record in caplog.records if record.name == "sandbox.payviox"]
     assert logged and "live keys are refused" in logged[-1].getMessage()  # the server's log says why
@@ -239,6 +242,7 @@ async def test_live_keys_are_refused_with_a_reason(
 async def test_rate_limit_per_ip() -> None:
     app = make_app(providers={"payviox": {"rate_limits": {"per_ip": 2, "per_customer": 100}}})
     async with client_for(app) as client:
+        control = Control(client)
         for n in range(2):
             assert (await post(client, order(order_id=f"o{n}", customer=f"c{n}"), PUBLIC)).status_code == 201
         refused = await post(client, order(order_id="o9", customer="c9"), PUBLIC)
@@ -250,9 +254,9 @@ async def test_rate_limit_per_ip() -> None:
             "retry_after": 60,
         }
         assert refused.headers["retry-after"] == "60"
-        await client.post("/_sandbox/clock/advance", json={"seconds": 45})
+        await control.advance(45)
         assert (await post(client, order(order_id="o9", customer="c9"), PUBLIC)).json()["retry_after"] == 15
-        await client.post("/_sandbox/clock/advance", json={"seconds": 15})
+        await control.advance(15)
         assert (await post(client, order(order_id="o9", customer="c9"), PUBLIC)).status_code == 201
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import client_for, make_app
-from payviox_calls import SECRET, order
 
 from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.payviox_calls import SECRET, order
 
 pytestmark = pytest.mark.anyio
 
@@ -21,10 +22,11 @@ def strict() -> httpx.AsyncClient:
 
 async def test_declared_keys_are_accepted_and_name_the_declared_merchant() -> None:
     async with strict() as client:
+        control = Control(client)
         made = await client.post("/payviox/session", json=order(), headers={"Authorization": "Bearer sk_test_shop1"})
         assert made.status_code == 201, made.text
         session = made.json()["session_id"]
-        view = (await client.get(f"/_sandbox/payviox/sessions/{session}")).json()
+        view = await control.session("payviox", session)
         assert view["sandbox"]["merchant"] == "shop"
         by_public = await client.post(
             "/payviox/session", json=order(order_id="o2"), headers={"Authorization": "Bearer pk_test_shop1"}
@@ -85,6 +87,7 @@ def test_a_bad_merchant_block_is_a_line_numbered_error(block: str, problem: str)
 async def test_the_hosted_page_and_pay_offer_only_enabled_methods() -> None:
     merchants = {"shop": {"payviox": {"secret_key": "sk_test_shop1", "enabled_methods": ["pm_card", "paypal"]}}}
     async with client_for(make_app(merchants=merchants)) as client:
+        control = Control(client)
         headers = {"Authorization": "Bearer sk_test_shop1"}
         session_id = (await client.post("/payviox/session", json=order(), headers=headers)).json()["session_id"]
         page = await client.get(f"/payviox/secure/{session_id}")
@@ -92,11 +95,9 @@ async def test_the_hosted_page_and_pay_offer_only_enabled_methods() -> None:
         assert 'value="stripe_credit"' not in page.text and 'value="stripe_apple_pay"' not in page.text
         disabled = await client.post(f"/payviox/secure/{session_id}/pay", data={"method": "stripe_credit"})
         assert disabled.status_code == 409 and "Payment method not found" in disabled.text
-        refused = await client.post(
-            f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={"payment_method": "stripe_credit"}
-        )
+        refused = await control.act("payviox", session_id, "pay", payment_method="stripe_credit")
         assert (refused.status_code, refused.json()) == (400, {"error": "Payment method not found"})
-        paid = await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={})
+        paid = await control.act("payviox", session_id, "pay")
         assert paid.json()["payment_method"] == "pm_card"  # the default card method is not enabled here
 
 
@@ -104,16 +105,17 @@ async def test_a_declared_webhook_endpoint_receives_deliveries() -> None:
     hook = {"url": "http://127.0.0.1:9/hooks", "token": "whtoken_shop", "events": ["succeeded", "refunded"]}
     merchants = {"shop": {"payviox": {"secret_key": "sk_test_shop1", "webhook": hook}}}
     async with client_for(make_app(merchants=merchants)) as client:
+        control = Control(client)
         expected = [
             {"provider": "payviox", "merchant": "shop", "url": hook["url"], "events": ["refunded", "succeeded"]}
         ]
-        assert (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"] == expected
-        await client.post("/_sandbox/reset")
-        assert (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"] == expected
+        assert (await control.endpoints()) == expected
+        await control.reset()
+        assert (await control.endpoints()) == expected
         headers = {"Authorization": "Bearer sk_test_shop1"}
         session_id = (await client.post("/payviox/session", json=order(), headers=headers)).json()["session_id"]
-        await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/pay", json={})
-        [delivery] = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
+        await control.act("payviox", session_id, "pay")
+        [delivery] = await control.webhooks()
         assert delivery["url"] == hook["url"]
         import hashlib
         import hmac
@@ -131,6 +133,7 @@ async def test_allowed_ips_restrict_where_the_secret_key_works_from() -> None:
         "allowed_ips": ["203.0.113.0/24", "2001:db8::1"],
     }
     async with client_for(make_app(merchants={"shop": {"payviox": rules}})) as client:
+        control = Control(client)
         key = {"Authorization": "Bearer sk_test_shop1"}
         inside = await client.get("/payviox/balance", headers={**key, "X-Forwarded-For": "203.0.113.77"})
         assert inside.status_code == 200
@@ -141,7 +144,7 @@ async def test_allowed_ips_restrict_where_the_secret_key_works_from() -> None:
         assert "198.51.100.10 is not in the allowed_ips of merchant shop" in outside.headers["X-Sandbox-Reason"]
         made = await client.post("/payviox/session", json=order(), headers={**key, "X-Forwarded-For": "192.0.2.1"})
         assert made.status_code == 403
-        assert (await client.get("/_sandbox/payviox/sessions")).json()["sessions"] == []  # nothing was made
+        assert (await control.sessions("payviox")) == []  # nothing was made
         # the public key is used from payers' browsers, wherever they are
         browser = {"Authorization": "Bearer pk_test_shop1", "X-Forwarded-For": "192.0.2.1"}
         assert (await client.post("/payviox/session", json=order(), headers=browser)).status_code == 201

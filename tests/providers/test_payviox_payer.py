@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from payviox_calls import PUBLIC, SECRET, act, create, details, order
+
+from tests.support.control import Control
+from tests.support.payviox_calls import PUBLIC, SECRET, create, details, order
 
 pytestmark = pytest.mark.anyio
 IP_MISMATCH = {"error": "IP mismatch", "message": "Request IP does not match session IP"}
@@ -104,65 +106,67 @@ async def test_unknown_session_page_is_404(client: httpx.AsyncClient) -> None:
     assert "Session not found" in page.text
 
 
-async def test_control_pay_checks_the_ip_the_same_way(client: httpx.AsyncClient) -> None:
+async def test_control_pay_checks_the_ip_the_same_way(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await create(client, ip="203.0.113.42")
-    wrong = await act(client, session_id, "pay", ip="192.0.2.1")
+    wrong = await control.act("payviox", session_id, "pay", ip="192.0.2.1")
     assert (wrong.status_code, wrong.json()) == (403, IP_MISMATCH)
-    right = await act(client, session_id, "pay", ip="203.0.113.42", outcome="pending_review")
+    right = await control.act("payviox", session_id, "pay", ip="203.0.113.42", outcome="pending_review")
     assert right.status_code == 200
     assert right.json()["status"] == "pending_review"
 
 
-async def test_control_pay_without_ip_is_the_expected_payer(client: httpx.AsyncClient) -> None:
+async def test_control_pay_without_ip_is_the_expected_payer(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await create(client, ip="203.0.113.42")
-    assert (await act(client, session_id, "pay")).json()["ip"] == "203.0.113.42"
+    assert (await control.act("payviox", session_id, "pay")).json()["ip"] == "203.0.113.42"
 
 
-async def test_control_pay_rejects_unknown_outcome_and_method(client: httpx.AsyncClient) -> None:
+async def test_control_pay_rejects_unknown_outcome_and_method(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await create(client)
-    outcome = await act(client, session_id, "pay", outcome="maybe")
+    outcome = await control.act("payviox", session_id, "pay", outcome="maybe")
     assert outcome.status_code == 400
     assert "outcome" in outcome.json()
-    method = await act(client, session_id, "pay", payment_method="nope")
+    method = await control.act("payviox", session_id, "pay", payment_method="nope")
     assert (method.status_code, method.json()) == (400, {"error": "Payment method not found"})
 
 
 @pytest.mark.parametrize(("decision", "status"), [("approve", "succeeded"), ("decline", "declined")])
-async def test_review_settles_a_held_payment(client: httpx.AsyncClient, decision: str, status: str) -> None:
+async def test_review_settles_a_held_payment(
+    client: httpx.AsyncClient, control: Control, decision: str, status: str
+) -> None:
     session_id = await create(client)
-    await act(client, session_id, "pay", outcome="pending_review")
-    response = await act(client, session_id, "review", decision=decision)
+    await control.act("payviox", session_id, "pay", outcome="pending_review")
+    response = await control.act("payviox", session_id, "review", decision=decision)
     assert response.status_code == 200
     assert (await details(client, session_id))["status"] == status
 
 
-async def test_refund_only_after_success(client: httpx.AsyncClient) -> None:
+async def test_refund_only_after_success(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await create(client)
-    early = await act(client, session_id, "refund")
+    early = await control.act("payviox", session_id, "refund")
     assert early.status_code == 409
     assert "cannot refund" in early.json()["error"]
-    await act(client, session_id, "pay")
-    assert (await act(client, session_id, "refund")).status_code == 200
+    await control.act("payviox", session_id, "pay")
+    assert (await control.act("payviox", session_id, "refund")).status_code == 200
     assert (await details(client, session_id))["status"] == "refunded"
 
 
-async def test_actions_on_unknown_session_or_action(client: httpx.AsyncClient) -> None:
-    missing = await act(client, "0" * 32, "pay")
+async def test_actions_on_unknown_session_or_action(client: httpx.AsyncClient, control: Control) -> None:
+    missing = await control.act("payviox", "0" * 32, "pay")
     assert (missing.status_code, missing.json()) == (404, {"error": "Session not found"})
     session_id = await create(client)
-    unknown = await act(client, session_id, "teleport")
+    unknown = await control.act("payviox", session_id, "teleport")
     assert unknown.status_code == 404
     assert "pay" in unknown.json()["message"]
 
 
-async def test_unpaid_session_expires_after_24_hours(client: httpx.AsyncClient) -> None:
+async def test_unpaid_session_expires_after_24_hours(client: httpx.AsyncClient, control: Control) -> None:
     unpaid = await create(client, order_id="o1")
     paid = await create(client, order_id="o2")
     started = await create(client, order_id="o3", paymentMethodId="paypal")
-    await act(client, paid, "pay")
-    await client.post("/_sandbox/clock/advance", json={"seconds": 24 * 3600 - 1})
+    await control.act("payviox", paid, "pay")
+    await control.advance(24 * 3600 - 1)
     assert (await details(client, unpaid))["status"] is None
-    moved = (await client.post("/_sandbox/clock/advance", json={"seconds": 1})).json()
+    moved = await control.advance(1)
     assert moved["expired"] == [{"provider": "payviox", "session_id": unpaid}]
     assert (await details(client, unpaid))["status"] == "expired"
     assert (await details(client, paid))["status"] == "succeeded"
@@ -170,14 +174,14 @@ async def test_unpaid_session_expires_after_24_hours(client: httpx.AsyncClient) 
     page = await client.get(f"/payviox/secure/{unpaid}")
     assert 'value="succeeded"' not in page.text and "expired" in page.text
     assert (await pay_on_page(client, unpaid, "succeeded")).status_code == 409
-    events = (await client.get("/_sandbox/events", params={"session_id": unpaid})).json()["events"]
+    events = await control.events(session_id=unpaid)
     assert [event["action"] for event in events] == ["expire"]
     assert events[0]["at"] == "2026-01-02T00:00:00.000Z"
 
 
-async def test_expiry_is_applied_when_read_without_a_clock_call(client: httpx.AsyncClient) -> None:
+async def test_expiry_is_applied_when_read_without_a_clock_call(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await create(client)
-    await client.post("/_sandbox/clock/set", json={"now": "2026-01-05T00:00:00Z"})
+    await control.set_clock("2026-01-05T00:00:00Z")
     assert (await details(client, session_id))["status"] == "expired"
 
 

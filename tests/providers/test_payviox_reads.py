@@ -8,9 +8,11 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import client_for, make_app
 from openapi_schema_validator import OAS30Validator
-from payviox_calls import OTHER_SECRET, PUBLIC, SECRET, act, create, details
+
+from tests.support.apps import client_for, make_app
+from tests.support.control import Control
+from tests.support.payviox_calls import OTHER_SECRET, PUBLIC, SECRET, create, details
 
 pytestmark = pytest.mark.anyio
 
@@ -101,9 +103,11 @@ async def test_payment_details_before_payment(client: httpx.AsyncClient) -> None
     }
 
 
-async def test_payment_details_after_payment_have_fees_and_net(client: httpx.AsyncClient) -> None:
+async def test_payment_details_after_payment_have_fees_and_net(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await create(client)
-    await act(client, session_id, "pay", payment_method="stripe_credit", user_agent="Mozilla/5.0", ip="192.0.2.9")
+    await control.act(
+        "payviox", session_id, "pay", payment_method="stripe_credit", user_agent="Mozilla/5.0", ip="192.0.2.9"
+    )
     body = await details(client, session_id)
     assert_matches_schema(body, "GetPaymentDetailsResponse")
     assert body["status"] == "succeeded"
@@ -154,13 +158,14 @@ async def test_session_payment_methods_404_for_another_business(client: httpx.As
 async def test_balance_follows_payments_and_refunds() -> None:
     app = make_app(providers={"payviox": {"balance": 1500000, "payout_balance": 500000}})
     async with client_for(app) as client:
+        control = Control(client)
         first = await client.get("/payviox/balance", headers=SECRET)
         assert first.json() == {"balance": 1500000, "payout_balance": 500000}
         assert_matches_schema(first.json(), "GetBalanceResponse")
         session_id = await create(client)
-        await act(client, session_id, "pay")
+        await control.act("payviox", session_id, "pay")
         assert (await client.get("/payviox/balance", headers=SECRET)).json()["balance"] == 1500000 + 9680
-        await act(client, session_id, "refund")
+        await control.act("payviox", session_id, "refund")
         assert (await client.get("/payviox/balance", headers=SECRET)).json()["balance"] == 1500000 + 9680 - 10000
         # another business's balance is its own
         assert (await client.get("/payviox/balance", headers=OTHER_SECRET)).json()["balance"] == 1500000

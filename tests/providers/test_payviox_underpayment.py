@@ -12,23 +12,24 @@ import json
 
 import httpx
 import pytest
-from payviox_calls import SECRET, act, create, details, verify_signature
-from receiver import Receiver
 
 from sandbox.providers.payviox.webhooks import EVENT_TYPES
+from tests.support.control import Control
+from tests.support.payviox_calls import SECRET, create, details, verify_signature
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"
 
 
 async def subscribe(client: httpx.AsyncClient, url: str, events: list[str] | None) -> None:
-    body = {"url": url, "secret": TOKEN, "events": events}
-    assert (await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json=body)).status_code == 200
+    await Control(client).set_webhook_endpoint("payviox", "acme", url, TOKEN, events)
 
 
 async def received(client: httpx.AsyncClient, hooks: Receiver) -> list[dict[str, object]]:
     """Every body delivered so far, each checked against its `Signature` first."""
-    await client.post("/_sandbox/webhooks/flush")
+    control = Control(client)
+    await control.flush_webhooks()
     bodies = []
     for headers, raw in hooks.received:
         assert verify_signature(raw.decode(), headers["signature"], TOKEN)
@@ -44,12 +45,14 @@ def test_incomplete_is_one_of_the_types_payviox_sends() -> None:
     assert EVENT_TYPES == {"succeeded", "pending_review", "declined", "refunded", "expired", "incomplete"}
 
 
-async def test_underpay_twice_then_top_up(client: httpx.AsyncClient, receiver: tuple[Receiver, str]) -> None:
+async def test_underpay_twice_then_top_up(
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
+) -> None:
     hooks, url = receiver
     await subscribe(client, url, ["succeeded", "incomplete"])
     session_id = await crypto_session(client, metadata={"user_id": "usr_123"})
 
-    short = await act(client, session_id, "pay", outcome="incomplete", amount_paid=6000)
+    short = await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=6000)
     assert short.status_code == 200, short.text
     assert short.json()["sandbox"]["amount_received"] == 6000
     assert short.json()["sandbox"]["amount_remaining"] == 4000
@@ -71,8 +74,8 @@ async def test_underpay_twice_then_top_up(client: httpx.AsyncClient, receiver: t
     assert shown["payment_method"] == "cryptocom"
     assert "amount_remaining" not in shown  # GET /payment documents no such field
 
-    await act(client, session_id, "pay", outcome="incomplete", amount_paid=1000)
-    topped = await act(client, session_id, "pay", outcome="succeeded")
+    await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=1000)
+    topped = await control.act("payviox", session_id, "pay", outcome="succeeded")
     assert topped.status_code == 200, topped.text
     first, second, third = await received(client, hooks)
     assert (second["type"], second["amount_remaining"]) == ("incomplete", 3000)
@@ -84,35 +87,41 @@ async def test_underpay_twice_then_top_up(client: httpx.AsyncClient, receiver: t
     assert (await client.get("/payviox/balance", headers=SECRET)).json()["balance"] == 9900
 
 
-async def test_incomplete_is_opt_in(client: httpx.AsyncClient, receiver: tuple[Receiver, str]) -> None:
+async def test_incomplete_is_opt_in(
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
+) -> None:
     hooks, url = receiver
     await subscribe(client, url, None)  # the default subscription: only `succeeded`
     session_id = await crypto_session(client, method="zen_usdt")
-    await act(client, session_id, "pay", outcome="incomplete", amount_paid=9999)
+    await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=9999)
     assert await received(client, hooks) == []
-    await act(client, session_id, "pay")
+    await control.act("payviox", session_id, "pay")
     assert [body["type"] for body in await received(client, hooks)] == ["succeeded"]
-    log = (await client.get("/_sandbox/webhooks", params={"session_id": session_id})).json()["deliveries"]
+    log = await control.webhooks(session_id=session_id)
     assert [entry["event"] for entry in log] == ["succeeded"]
 
 
-async def test_a_session_without_a_method_can_be_underpaid_in_crypto(client: httpx.AsyncClient) -> None:
+async def test_a_session_without_a_method_can_be_underpaid_in_crypto(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     session_id = await create(client)
     body = {"outcome": "incomplete", "amount_paid": 100, "payment_method": "pallapay_crypto"}
-    response = await act(client, session_id, "pay", **body)
+    response = await control.act("payviox", session_id, "pay", **body)
     assert response.status_code == 200, response.text
     shown = await details(client, session_id)
     assert (shown["status"], shown["provider"]) == ("pending", "pallapay")
 
 
 @pytest.mark.parametrize("method", [None, "paypal", "zen_card"])
-async def test_a_method_that_is_not_crypto_cannot_be_underpaid(client: httpx.AsyncClient, method: str | None) -> None:
+async def test_a_method_that_is_not_crypto_cannot_be_underpaid(
+    client: httpx.AsyncClient, control: Control, method: str | None
+) -> None:
     session_id = await create(client, paymentMethodId=method) if method else await create(client)
-    response = await act(client, session_id, "pay", outcome="incomplete", amount_paid=5000)
+    response = await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=5000)
     assert response.status_code == 400
     assert response.json() == {"outcome": ["The incomplete outcome needs a crypto payment method."]}
     assert (await details(client, session_id))["status"] == ("pending" if method else None)
-    assert (await client.get("/_sandbox/webhooks", params={"session_id": session_id})).json()["deliveries"] == []
+    assert (await control.webhooks(session_id=session_id)) == []
 
 
 BETWEEN = "The amount paid field must be between 1 and 9999."
@@ -130,39 +139,45 @@ BETWEEN = "The amount paid field must be between 1 and 9999."
         ({"outcome": "succeeded", "amount_paid": 10}, "The amount paid field is only allowed with incomplete."),
     ],
 )
-async def test_the_amount_paid_is_checked(client: httpx.AsyncClient, body: dict[str, object], message: str) -> None:
+async def test_the_amount_paid_is_checked(
+    client: httpx.AsyncClient, control: Control, body: dict[str, object], message: str
+) -> None:
     session_id = await crypto_session(client)
-    response = await act(client, session_id, "pay", **body)
+    response = await control.act("payviox", session_id, "pay", **body)
     assert (response.status_code, response.json()) == (400, {"amount_paid": [message]})
     assert (await details(client, session_id))["status"] == "pending"
 
 
-async def test_an_underpaid_session_takes_only_the_rest_in_the_same_crypto(client: httpx.AsyncClient) -> None:
+async def test_an_underpaid_session_takes_only_the_rest_in_the_same_crypto(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     session_id = await crypto_session(client, method="cryptocom_btc")
-    await act(client, session_id, "pay", outcome="incomplete", amount_paid=2500)
-    too_much = await act(client, session_id, "pay", outcome="incomplete", amount_paid=7500)
+    await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=2500)
+    too_much = await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=7500)
     assert too_much.json() == {"amount_paid": ["The amount paid field must be between 1 and 7499."]}
-    other = await act(client, session_id, "pay", payment_method="stripe_credit")
+    other = await control.act("payviox", session_id, "pay", payment_method="stripe_credit")
     assert (other.status_code, other.json()) == (400, {"payment_method": ["The rest must be paid with cryptocom_btc."]})
-    declined = await act(client, session_id, "pay", outcome="declined")
+    declined = await control.act("payviox", session_id, "pay", outcome="declined")
     assert declined.status_code == 409
     assert declined.json() == {"error": "cannot pay_declined a session that is incomplete"}
-    view = (await client.get(f"/_sandbox/payviox/sessions/{session_id}")).json()
+    view = await control.session("payviox", session_id)
     assert view["sandbox"]["allowed_actions"] == ["pay_incomplete", "pay_succeeded"]
-    assert (await act(client, session_id, "pay")).status_code == 200
-    again = await act(client, session_id, "pay", outcome="incomplete", amount_paid=1)
+    assert (await control.act("payviox", session_id, "pay")).status_code == 200
+    again = await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=1)
     assert again.status_code == 409
 
 
-async def test_an_underpaid_session_does_not_expire(client: httpx.AsyncClient, receiver: tuple[Receiver, str]) -> None:
+async def test_an_underpaid_session_does_not_expire(
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
+) -> None:
     hooks, url = receiver
     await subscribe(client, url, ["incomplete", "expired", "succeeded"])
     session_id = await crypto_session(client)
-    await act(client, session_id, "pay", outcome="incomplete", amount_paid=4000)
-    moved = (await client.post("/_sandbox/clock/advance", json={"seconds": 3 * 86400})).json()
+    await control.act("payviox", session_id, "pay", outcome="incomplete", amount_paid=4000)
+    moved = await control.advance(3 * 86400)
     assert moved["expired"] == []
     assert (await details(client, session_id))["status"] == "pending"
-    assert (await act(client, session_id, "pay")).status_code == 200
+    assert (await control.act("payviox", session_id, "pay")).status_code == 200
     assert [body["type"] for body in await received(client, hooks)] == ["incomplete", "succeeded"]
 
 

@@ -13,9 +13,12 @@ import json
 
 import httpx
 import pytest
-from conftest import free_port, make_app, serve_in_thread
-from payviox_calls import SECRET, act, create, verify_signature
-from receiver import Receiver, assert_attempts
+
+from sandbox.threaded import free_port, serve_in_thread
+from tests.support.apps import make_app
+from tests.support.control import Control, SyncControl
+from tests.support.payviox_calls import SECRET, create, verify_signature
+from tests.support.receiver import Receiver, assert_attempts
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"
@@ -23,24 +26,23 @@ ALL = ["succeeded", "pending_review", "declined", "refunded", "expired"]
 
 
 async def subscribe(client: httpx.AsyncClient, url: str | None, events: list[str] | None = ALL) -> None:
-    body = {"url": url, "secret": TOKEN, "events": events}
-    assert (await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json=body)).status_code == 200
+    await Control(client).set_webhook_endpoint("payviox", "acme", url, TOKEN, events)
 
 
 async def test_each_event_type_arrives_signed_with_the_documented_payload(
-    client: httpx.AsyncClient, receiver: tuple[Receiver, str]
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
 ) -> None:
     hooks, url = receiver
     await subscribe(client, url)
     paid = await create(client, order_id="o1", metadata={"user_id": "usr_123"})
-    await act(client, paid, "pay")
-    await act(client, paid, "refund")
+    await control.act("payviox", paid, "pay")
+    await control.act("payviox", paid, "refund")
     held = await create(client, order_id="o2")
-    await act(client, held, "pay", outcome="pending_review")
-    await act(client, held, "review", decision="decline")
+    await control.act("payviox", held, "pay", outcome="pending_review")
+    await control.act("payviox", held, "review", decision="decline")
     lapsed = await create(client, order_id="o3")
-    await client.post("/_sandbox/clock/advance", json={"seconds": 86400})
-    await client.post("/_sandbox/webhooks/flush")
+    await control.advance(86400)
+    await control.flush_webhooks()
 
     bodies = []
     for headers, raw in hooks.received:
@@ -70,27 +72,27 @@ async def test_each_event_type_arrives_signed_with_the_documented_payload(
 
 
 async def test_only_succeeded_is_subscribed_by_default(
-    client: httpx.AsyncClient, receiver: tuple[Receiver, str]
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
 ) -> None:
     hooks, url = receiver
     await subscribe(client, url, events=None)
     session_id = await create(client)
-    await act(client, session_id, "pay", outcome="pending_review")
-    await act(client, session_id, "review", decision="approve")
-    await client.post("/_sandbox/webhooks/flush")
+    await control.act("payviox", session_id, "pay", outcome="pending_review")
+    await control.act("payviox", session_id, "review", decision="approve")
+    await control.flush_webhooks()
     assert [json.loads(raw)["type"] for _, raw in hooks.received] == ["succeeded"]
 
 
 async def test_retries_follow_the_documented_schedule_on_the_clock(
-    client: httpx.AsyncClient, receiver: tuple[Receiver, str]
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
 ) -> None:
     hooks, url = receiver
     hooks.status = 500
     await subscribe(client, url)
-    await act(client, await create(client), "pay")
-    await client.post("/_sandbox/webhooks/flush")
+    await control.act("payviox", await create(client), "pay")
+    await control.flush_webhooks()
     await assert_attempts(client, hooks, [(29, 1), (1, 2), (299, 2), (1, 3), (1800, 4), (86400, 4)])
-    [delivery] = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
+    [delivery] = await control.webhooks()
     assert delivery["state"] == "failed"
     assert [attempt["at"] for attempt in delivery["attempts"]] == [
         "2026-01-01T00:00:00.000Z",
@@ -101,101 +103,104 @@ async def test_retries_follow_the_documented_schedule_on_the_clock(
     assert {attempt["status"] for attempt in delivery["attempts"]} == {500}
 
 
-async def test_an_answer_other_than_200_is_a_failure(client: httpx.AsyncClient, receiver: tuple[Receiver, str]) -> None:
+async def test_an_answer_other_than_200_is_a_failure(
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
+) -> None:
     hooks, url = receiver
     hooks.status = 204  # "Success = HTTP 200"
     await subscribe(client, url)
-    await act(client, await create(client), "pay")
-    await client.post("/_sandbox/webhooks/flush")
-    [delivery] = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
+    await control.act("payviox", await create(client), "pay")
+    await control.flush_webhooks()
+    [delivery] = await control.webhooks()
     assert (delivery["state"], delivery["next_attempt_at"]) == ("pending", "2026-01-01T00:00:30.000Z")
 
 
-async def test_one_clock_jump_plays_every_retry_it_covers(client: httpx.AsyncClient) -> None:
+async def test_one_clock_jump_plays_every_retry_it_covers(client: httpx.AsyncClient, control: Control) -> None:
     await subscribe(client, f"http://127.0.0.1:{free_port()}/hooks")  # nothing listens there
-    await act(client, await create(client), "pay")
-    await client.post("/_sandbox/clock/advance", json={"seconds": 3600})
-    [delivery] = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
+    await control.act("payviox", await create(client), "pay")
+    await control.advance(3600)
+    [delivery] = await control.webhooks()
     assert delivery["state"] == "failed"
     assert len(delivery["attempts"]) == 4
     assert all(attempt["status"] is None and "ConnectError" in attempt["error"] for attempt in delivery["attempts"])
 
 
-async def test_a_receiver_that_is_down_then_recovers_gets_every_event_in_order(client: httpx.AsyncClient) -> None:
+async def test_a_receiver_that_is_down_then_recovers_gets_every_event_in_order(
+    client: httpx.AsyncClient, control: Control
+) -> None:
     port = free_port()
     await subscribe(client, f"http://127.0.0.1:{port}/hooks")
     sessions = [await create(client, order_id=f"o{n}") for n in range(3)]
     for session_id in sessions:
-        await act(client, session_id, "pay")
-    await act(client, sessions[0], "refund")
-    await client.post("/_sandbox/clock/advance", json={"seconds": 30})  # two attempts each, all refused
+        await control.act("payviox", session_id, "pay")
+    await control.act("payviox", sessions[0], "refund")
+    await control.advance(30)  # two attempts each, all refused
     hooks = Receiver()
     with serve_in_thread(hooks.app, port=port):
-        await client.post("/_sandbox/clock/advance", json={"seconds": 300})
+        await control.advance(300)
         got = [
             (json.loads(raw)["metadata"]["integration_session_id"], json.loads(raw)["type"])
             for _, raw in hooks.received
         ]
     assert sorted(got) == sorted([(s, "succeeded") for s in sessions] + [(sessions[0], "refunded")])
     assert got.index((sessions[0], "succeeded")) < got.index((sessions[0], "refunded"))  # in order per session
-    states = {d["state"] for d in (await client.get("/_sandbox/webhooks")).json()["deliveries"]}
+    states = {d["state"] for d in await control.webhooks()}
     assert states == {"delivered"}
 
 
-async def test_without_an_endpoint_every_event_goes_to_the_inbox(client: httpx.AsyncClient) -> None:
+async def test_without_an_endpoint_every_event_goes_to_the_inbox(client: httpx.AsyncClient, control: Control) -> None:
     session_id = await create(client)
-    await act(client, session_id, "pay", outcome="pending_review")
-    await act(client, session_id, "review", decision="approve")
-    await client.post("/_sandbox/webhooks/flush")
-    inbox = (await client.get("/_sandbox/inbox/payviox-acme")).json()["deliveries"]
+    await control.act("payviox", session_id, "pay", outcome="pending_review")
+    await control.act("payviox", session_id, "review", decision="approve")
+    await control.flush_webhooks()
+    inbox = await control.inbox("payviox-acme")
     assert [json.loads(entry["body"])["type"] for entry in inbox] == ["pending_review", "succeeded"]
     assert all(entry["verified"] for entry in inbox)
     assert verify_signature(inbox[0]["body"], inbox[0]["headers"]["Signature"], "whtoken_test_acme")
 
 
-async def test_the_inbox_verifies_posts_it_was_told_to_expect(client: httpx.AsyncClient) -> None:
-    await client.put("/_sandbox/inbox/shop", json={"provider": "payviox", "secret": TOKEN})
+async def test_the_inbox_verifies_posts_it_was_told_to_expect(control: Control) -> None:
+    await control.expect_inbox("shop", provider="payviox", secret=TOKEN)
     body = b'{"type":"succeeded"}'
     good = hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
-    assert (await client.post("/_sandbox/inbox/shop", content=body, headers={"Signature": good})).json()["verified"]
-    bad = await client.post("/_sandbox/inbox/shop", content=body, headers={"Signature": "0" * 64})
-    assert bad.json()["verified"] is False
-    assert [entry["verified"] for entry in (await client.get("/_sandbox/inbox/shop")).json()["deliveries"]] == [
+    assert (await control.deliver_to_inbox("shop", body, {"Signature": good}))["verified"]
+    bad = await control.deliver_to_inbox("shop", body, {"Signature": "0" * 64})
+    assert bad["verified"] is False
+    assert [entry["verified"] for entry in await control.inbox("shop")] == [
         True,
         False,
     ]
 
 
-async def test_redeliver_sends_the_same_body_again(client: httpx.AsyncClient, receiver: tuple[Receiver, str]) -> None:
+async def test_redeliver_sends_the_same_body_again(
+    client: httpx.AsyncClient, control: Control, receiver: tuple[Receiver, str]
+) -> None:
     hooks, url = receiver
     await subscribe(client, url)
-    await act(client, await create(client), "pay")
-    await client.post("/_sandbox/webhooks/flush")
-    [original] = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
-    again = await client.post(f"/_sandbox/webhooks/{original['id']}/redeliver")
-    assert again.status_code == 200
-    assert again.json()["id"] != original["id"] and again.json()["state"] == "delivered"
+    await control.act("payviox", await create(client), "pay")
+    await control.flush_webhooks()
+    [original] = await control.webhooks()
+    again = await control.redeliver(original["id"])
+    assert again["id"] != original["id"] and again["state"] == "delivered"
     assert hooks.received[0][1] == hooks.received[1][1]
-    assert (await client.post("/_sandbox/webhooks/whd_nope/redeliver")).status_code == 404
+    assert (await control.raw.redeliver("whd_nope")).status_code == 404
 
 
-async def test_delivery_log_filters(client: httpx.AsyncClient) -> None:
+async def test_delivery_log_filters(client: httpx.AsyncClient, control: Control) -> None:
     one, two = await create(client, order_id="a"), await create(client, order_id="b")
-    await act(client, one, "pay")
-    await act(client, two, "pay", outcome="declined")
-    log = (await client.get("/_sandbox/webhooks", params={"session_id": two})).json()["deliveries"]
+    await control.act("payviox", one, "pay")
+    await control.act("payviox", two, "pay", outcome="declined")
+    log = await control.webhooks(session_id=two)
     assert [entry["event"] for entry in log] == ["declined"]
-    assert (await client.get("/_sandbox/webhooks", params={"event": "succeeded"})).json()["deliveries"][0][
-        "session_id"
-    ] == one
+    assert (await control.webhooks(event="succeeded"))[0]["session_id"] == one
 
 
-async def test_endpoint_settings_are_validated(client: httpx.AsyncClient) -> None:
-    assert (await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json={"url": 5})).status_code == 400
-    assert (await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json={"events": "all"})).status_code == 400
-    assert (await client.put("/_sandbox/webhooks/endpoints/nobody/acme", json={})).status_code == 404
+async def test_endpoint_settings_are_validated(client: httpx.AsyncClient, control: Control) -> None:
+    assert (await control.raw.set_webhook_endpoint("payviox", "acme", url=5)).status_code == 400
+    assert (await control.raw.set_webhook_endpoint("payviox", "acme", events="all")).status_code == 400
+    assert (await control.raw.set_webhook_endpoint("nobody", "acme")).status_code == 404
     await subscribe(client, "http://127.0.0.1:9/hooks")
-    listed = (await client.get("/_sandbox/webhooks/endpoints")).json()["endpoints"]
+    listed = await control.endpoints()
     assert listed == [
         {"provider": "payviox", "merchant": "acme", "url": "http://127.0.0.1:9/hooks", "events": sorted(ALL)}
     ]
@@ -206,7 +211,8 @@ def test_a_live_server_delivers_on_its_own(receiver: tuple[Receiver, str]) -> No
 
     hooks, url = receiver
     with serve_in_thread(make_app()) as sandbox:
-        httpx.put(f"{sandbox}/_sandbox/webhooks/endpoints/payviox/acme", json={"url": url, "secret": TOKEN})
+        control = SyncControl(sandbox)
+        control.set_webhook_endpoint("payviox", "acme", url, TOKEN)
         created = httpx.post(
             f"{sandbox}/payviox/session",
             headers=SECRET,
@@ -219,7 +225,7 @@ def test_a_live_server_delivers_on_its_own(receiver: tuple[Receiver, str]) -> No
             },
         )
         session_id = created.json()["session_id"]
-        httpx.post(f"{sandbox}/_sandbox/payviox/sessions/{session_id}/actions/pay", json={})
+        control.act("payviox", session_id, "pay")
         deadline = time.monotonic() + 10
         while not hooks.received and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -1,4 +1,4 @@
-"""CDP requests the CDP tests share: tokens, a valid body, create / act / read helpers."""
+"""CDP requests the CDP tests share: tokens, a valid body, create / read helpers (actions: `Control.act`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 import jwt
+
+from tests.support.control import Control
 
 BASE = "/cdp/platform/v2/payment-sessions"
 WALLET = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"  # the spec's example target
@@ -47,14 +49,10 @@ async def get(client: httpx.AsyncClient, session_id: str, headers: dict[str, str
     return response.json()  # type: ignore[no-any-return]
 
 
-async def act(client: httpx.AsyncClient, session_id: str, action: str, **body: Any) -> httpx.Response:
-    return await client.post(f"/_sandbox/cdp/sessions/{session_id}/actions/{action}", json=body)
-
-
 async def authorized(client: httpx.AsyncClient, headers: dict[str, str] = ACME, **changes: Any) -> dict[str, Any]:
     """A session whose authorization has succeeded (settled by the read that returns it)."""
     created = await create(client, headers, **changes)
-    assert (await act(client, created["paymentSessionId"], "authorize")).status_code == 200
+    assert (await Control(client).act("cdp", created["paymentSessionId"], "authorize")).status_code == 200
     return await get(client, created["paymentSessionId"], headers)
 
 

@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.support.control import Control
+
 
 class Receiver:
     def __init__(self, status: int = 200) -> None:
@@ -26,6 +28,7 @@ class Receiver:
 
 async def assert_attempts(client: httpx.AsyncClient, hooks: Receiver, steps: list[tuple[int, int]]) -> None:
     """Advance the sandbox clock by each step's seconds; after each, `hooks` has had that many POSTs."""
+    control = Control(client)
     for seconds, expected in steps:
-        await client.post("/_sandbox/clock/advance", json={"seconds": seconds})
+        await control.advance(seconds)
         assert len(hooks.received) == expected, seconds

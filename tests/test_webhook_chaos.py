@@ -17,13 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
-from cdp_calls import create as cdp_create
-from cdp_hooks import CdpReceiver
-from conftest import client_for, make_app, serve_in_thread
-from payviox_calls import act, create, verify_signature
-from receiver import Receiver
 
 from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import create as cdp_create
+from tests.support.cdp_hooks import CdpReceiver
+from tests.support.control import Control
+from tests.support.payviox_calls import create, verify_signature
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"
@@ -34,13 +36,13 @@ EVENTS = ["succeeded", "refunded", "expired"]
 async def chaos(url: str | None, *rules: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
     """A client on a sandbox whose scenario has these webhook rules, with Payviox's endpoint set."""
     async with client_for(make_app(webhooks=list(rules))) as client:
-        body = {"url": url, "secret": TOKEN, "events": EVENTS}
-        assert (await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json=body)).status_code == 200
+        await Control(client).set_webhook_endpoint("payviox", "acme", url, TOKEN, EVENTS)
         yield client
 
 
 async def deliveries(client: httpx.AsyncClient, **filters: str) -> list[dict[str, Any]]:
-    return list((await client.get("/_sandbox/webhooks", params=filters)).json()["deliveries"])
+    control = Control(client)
+    return list(await control.webhooks(**filters))
 
 
 def received(hooks: Receiver) -> list[tuple[str, str]]:
@@ -54,7 +56,8 @@ def received(hooks: Receiver) -> list[tuple[str, str]]:
 
 
 async def rules(client: httpx.AsyncClient) -> list[dict[str, Any]]:
-    return list((await client.get("/_sandbox/scenario")).json()["webhooks"])
+    control = Control(client)
+    return list((await control.scenario())["webhooks"])
 
 
 async def test_drop_loses_the_event_and_the_log_says_so(receiver: tuple[Receiver, str]) -> None:
@@ -68,10 +71,11 @@ async def test_drop_loses_the_event_and_the_log_says_so(receiver: tuple[Receiver
             "act": {"drop": True},
         },
     ) as client:
+        control = Control(client)
         first, second = await create(client, order_id="o1"), await create(client, order_id="o2")
-        await act(client, first, "pay")
-        await act(client, second, "pay")
-        await client.post("/_sandbox/clock/advance", json={"seconds": 86400})
+        await control.act("payviox", first, "pay")
+        await control.act("payviox", second, "pay")
+        await control.advance(86400)
         assert received(hooks) == [(second, "succeeded")]
         [dropped] = await deliveries(client, session_id=first)
         assert dropped["state"] == "dropped" and dropped["attempts"] == []
@@ -82,23 +86,25 @@ async def test_drop_loses_the_event_and_the_log_says_so(receiver: tuple[Receiver
 async def test_delay_holds_the_event_and_the_ones_after_it(receiver: tuple[Receiver, str]) -> None:
     hooks, url = receiver
     async with chaos(url, {"match": {"provider": "payviox", "event": "succeeded"}, "act": {"delay": 120}}) as client:
+        control = Control(client)
         session_id = await create(client)
-        await act(client, session_id, "pay")
-        await act(client, session_id, "refund")
-        await client.post("/_sandbox/clock/advance", json={"seconds": 119})
+        await control.act("payviox", session_id, "pay")
+        await control.act("payviox", session_id, "refund")
+        await control.advance(119)
         assert hooks.received == []  # the refund waits too: deliveries are in order per session
         late = (await deliveries(client, event="succeeded"))[0]
         assert late["next_attempt_at"] == "2026-01-01T00:02:00.000Z" and late["chaos"] == ["delay 120 s (webhooks[0])"]
-        await client.post("/_sandbox/clock/advance", json={"seconds": 1})
+        await control.advance(1)
         assert received(hooks) == [(session_id, "succeeded"), (session_id, "refunded")]
 
 
 async def test_duplicate_sends_identical_copies(receiver: tuple[Receiver, str]) -> None:
     hooks, url = receiver
     async with chaos(url, {"match": {"event": "succ*"}, "act": {"duplicate": 2}}) as client:
+        control = Control(client)
         session_id = await create(client)
-        await act(client, session_id, "pay")
-        await client.post("/_sandbox/webhooks/flush")
+        await control.act("payviox", session_id, "pay")
+        await control.flush_webhooks()
         assert received(hooks) == [(session_id, "succeeded")] * 3
         assert hooks.received[0] == hooks.received[1] == hooks.received[2]  # same headers, same bytes
         original, *copies = await deliveries(client)
@@ -109,12 +115,13 @@ async def test_duplicate_sends_identical_copies(receiver: tuple[Receiver, str]) 
 async def test_reorder_sends_the_event_after_the_next_one(receiver: tuple[Receiver, str]) -> None:
     hooks, url = receiver
     async with chaos(url, {"match": {"provider": "payviox", "event": "succeeded"}, "act": {"reorder": True}}) as client:
+        control = Control(client)
         session_id = await create(client)
-        await act(client, session_id, "pay")
-        await client.post("/_sandbox/webhooks/flush")
+        await control.act("payviox", session_id, "pay")
+        await control.flush_webhooks()
         assert hooks.received == []  # held back, waiting for the session's next event
-        await act(client, session_id, "refund")
-        await client.post("/_sandbox/webhooks/flush")
+        await control.act("payviox", session_id, "refund")
+        await control.flush_webhooks()
         assert received(hooks) == [(session_id, "refunded"), (session_id, "succeeded")]
 
 
@@ -123,12 +130,13 @@ async def test_a_reordered_event_with_no_successor_goes_when_its_hold_ends(recei
     async with chaos(
         url, {"match": {"event": "succeeded"}, "when": {"nth": 1}, "act": {"reorder": True, "hold": 30}}
     ) as client:
+        control = Control(client)
         held, other = await create(client, order_id="o1"), await create(client, order_id="o2")
-        await act(client, held, "pay")
-        await act(client, other, "pay")  # another session's event does not release it
-        await client.post("/_sandbox/clock/advance", json={"seconds": 29})
+        await control.act("payviox", held, "pay")
+        await control.act("payviox", other, "pay")  # another session's event does not release it
+        await control.advance(29)
         assert received(hooks) == [(other, "succeeded")]
-        await client.post("/_sandbox/clock/advance", json={"seconds": 1})
+        await control.advance(1)
         assert received(hooks) == [(other, "succeeded"), (held, "succeeded")]
 
 
@@ -139,14 +147,15 @@ async def test_wrong_signature_fails_the_documented_check_and_redelivery_fixes_i
     async with chaos(
         url, {"match": {"provider": "payviox"}, "when": {"times": 1}, "act": {"wrong_signature": True}}
     ) as client:
+        control = Control(client)
         session_id = await create(client)
-        await act(client, session_id, "pay")
-        await client.post("/_sandbox/webhooks/flush")
+        await control.act("payviox", session_id, "pay")
+        await control.flush_webhooks()
         [(headers, raw)] = hooks.received
         assert not verify_signature(raw.decode(), headers["signature"], TOKEN)
         [bad] = await deliveries(client)
         assert bad["chaos"] == ["wrong_signature (webhooks[0])"]
-        again = (await client.post(f"/_sandbox/webhooks/{bad['id']}/redeliver")).json()
+        again = await control.redeliver(bad["id"])
         assert again["chaos"] == [] and again["state"] == "delivered"
         headers, raw = hooks.received[1]
         assert raw == hooks.received[0][1] and verify_signature(raw.decode(), headers["signature"], TOKEN)
@@ -155,6 +164,7 @@ async def test_wrong_signature_fails_the_documented_check_and_redelivery_fixes_i
 async def test_the_inbox_marks_a_badly_signed_delivery_unverified() -> None:
     rule = {"match": {"provider": "cubepay", "event": "*"}, "when": {"nth": 2}, "act": {"wrong_signature": True}}
     async with client_for(make_app(webhooks=[rule])) as client:
+        control = Control(client)
         for _ in range(2):
             made = await client.post(
                 "/cubepay/payment-sessions",
@@ -162,9 +172,9 @@ async def test_the_inbox_marks_a_badly_signed_delivery_unverified() -> None:
                 headers={"Authorization": "Bearer cubepay_test_acme"},
             )
             assert made.status_code == 200, made.text
-            await client.post(f"/_sandbox/cubepay/sessions/{made.json()['paymentSessionId']}/actions/fund", json={})
-        await client.post("/_sandbox/webhooks/flush")
-        inbox = (await client.get(f"/_sandbox/inbox/cubepay-{merchant_id('cubepay_test_acme')}")).json()["deliveries"]
+            await control.act("cubepay", made.json()["paymentSessionId"], "fund")
+        await control.flush_webhooks()
+        inbox = await control.inbox(f"cubepay-{merchant_id('cubepay_test_acme')}")
         assert [(entry["event"], entry["verified"]) for entry in inbox] == [("FUNDED", True), ("FUNDED", False)]
 
 
@@ -184,10 +194,10 @@ async def test_a_stale_timestamp_fails_cdps_five_minute_check_and_is_retried(
         "act": {"stale_timestamp": 600},
     }
     async with client_for(make_app(webhooks=[rule])) as client:
-        body = {"url": url, "secret": "whsec_cdp_shop", "events": None}
-        assert (await client.put("/_sandbox/webhooks/endpoints/cdp/acme-key", json=body)).status_code == 200
+        control = Control(client)
+        await control.set_webhook_endpoint("cdp", "acme-key", url, "whsec_cdp_shop")
         await cdp_create(client)
-        await client.post("/_sandbox/webhooks/flush")
+        await control.flush_webhooks()
         [(headers, raw, verified)] = hooks.received
         assert not verified  # the docs' verifier: older than 5 minutes
         signed_at = int(headers["x-hook0-signature"].split(",")[0].removeprefix("t="))
@@ -227,9 +237,9 @@ def _v1_matches(raw: bytes, headers: dict[str, str], secret: str) -> bool:
         ("{act: {drop: true}, when: {nth: 0}}", "webhooks.0.when.nth"),
     ],
 )
-async def test_a_bad_rule_is_refused_with_its_line(client: httpx.AsyncClient, rule: str, problem: str) -> None:
+async def test_a_bad_rule_is_refused_with_its_line(control: Control, rule: str, problem: str) -> None:
     text = f"name: broken\nwebhooks:\n  - {rule}\n"
-    response = await client.put("/_sandbox/scenario?source=chaos.yaml", content=text)
+    response = await control.raw.load_scenario(text, source="chaos.yaml")
     assert response.status_code == 400
     assert any(line.startswith("chaos.yaml:3: ") and problem in line for line in response.json()["problems"]), (
         response.json()["problems"]
@@ -241,11 +251,12 @@ async def test_a_hold_that_ran_out_is_forgotten(receiver: tuple[Receiver, str]) 
     hooks, url = receiver
     rule = {"match": {"event": "succeeded"}, "when": {"nth": 1}, "act": {"reorder": True, "hold": 30}}
     async with chaos(url, rule) as client:
+        control = Control(client)
         held, later = await create(client, order_id="o1"), await create(client, order_id="o2")
-        await act(client, held, "pay")
-        await client.post("/_sandbox/clock/advance", json={"seconds": 30})
-        await act(client, later, "pay")  # queues another delivery, after the hold ran out
-        await client.post("/_sandbox/webhooks/flush")
+        await control.act("payviox", held, "pay")
+        await control.advance(30)
+        await control.act("payviox", later, "pay")  # queues another delivery, after the hold ran out
+        await control.flush_webhooks()
         assert received(hooks) == [(held, "succeeded"), (later, "succeeded")]
         app = client._transport.app  # type: ignore[attr-defined]
         assert app.state.sandbox.webhooks._held == {}

@@ -1,10 +1,12 @@
-"""CubePay requests the CubePay tests share: keys, create, read, control actions."""
+"""CubePay requests the CubePay tests share: keys, create, read, a funded session (actions: `Control.act`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+
+from tests.support.control import Control
 
 API_KEY = {"Authorization": "Bearer cubepay_test_acme"}
 OTHER_KEY = {"Authorization": "Bearer cubepay_test_globex"}
@@ -29,14 +31,10 @@ async def read(client: httpx.AsyncClient, session_id: str, headers: dict[str, st
     return response.json()  # type: ignore[no-any-return]
 
 
-async def act(client: httpx.AsyncClient, session_id: str, action: str, **body: Any) -> httpx.Response:
-    return await client.post(f"/_sandbox/cubepay/sessions/{session_id}/actions/{action}", json=body)
-
-
 async def funded(client: httpx.AsyncClient, amount: str = "50.00", **fund: Any) -> str:
     """A session funded through the control API; returns its id."""
     session_id = str((await create(client, amount=amount))["paymentSessionId"])
-    response = await act(client, session_id, "fund", **fund)
+    response = await Control(client).act("cubepay", session_id, "fund", **fund)
     assert response.status_code == 200, response.text
     return session_id
 

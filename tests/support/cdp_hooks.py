@@ -22,7 +22,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-SPEC = yaml.safe_load((Path(__file__).parent / "specs" / "cdp-payment-sessions.openapi.yaml").read_text())
+SPEC = yaml.safe_load(
+    (Path(__file__).parents[1] / "providers" / "specs" / "cdp-payment-sessions.openapi.yaml").read_text()
+)
 
 
 def verify_webhook_signature(

@@ -10,9 +10,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from cdp_calls import ACME, session_body
-from conftest import client_for, make_app, serve_in_thread
-from payviox_calls import SECRET, act, create, order
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +17,11 @@ from starlette.routing import Route
 
 from sandbox.faults import DroppedConnection
 from sandbox.registry import PROVIDERS
+from sandbox.threaded import serve_in_thread
+from tests.support.apps import client_for, make_app
+from tests.support.cdp_calls import ACME, session_body
+from tests.support.control import Control, SyncControl
+from tests.support.payviox_calls import SECRET, create, order
 
 pytestmark = pytest.mark.anyio
 
@@ -31,10 +33,11 @@ async def test_a_response_lost_after_commit_still_sends_its_webhook() -> None:
         "act": {"drop": True},
     }
     async with client_for(make_app(faults=[lost])) as client:
+        control = Control(client)
         with pytest.raises(DroppedConnection):
             await client.post("/cdp/platform/v2/payment-sessions", json=session_body(), headers=ACME)
-        await client.post("/_sandbox/webhooks/flush")
-        inbox = (await client.get("/_sandbox/inbox/cdp-acme-key")).json()["deliveries"]
+        await control.flush_webhooks()
+        inbox = await control.inbox("cdp-acme-key")
         assert [json.loads(entry["body"])["eventType"] for entry in inbox] == ["acceptance.payment_session.created"]
         assert inbox[0]["verified"]
 
@@ -57,11 +60,11 @@ async def test_an_attempt_longer_than_the_timeout_fails_and_is_retried(
     hooks = dataclasses.replace(payviox.webhooks, policy=dataclasses.replace(payviox.webhooks.policy, timeout=0.2))
     monkeypatch.setitem(PROVIDERS, "payviox", dataclasses.replace(payviox, webhooks=hooks))
     async with client_for(make_app()) as client:
-        body = {"url": slow_receiver, "secret": "whtoken_x", "events": None}
-        await client.put("/_sandbox/webhooks/endpoints/payviox/acme", json=body)
-        await act(client, await create(client), "pay")
-        await client.post("/_sandbox/webhooks/flush")
-        [delivery] = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
+        control = Control(client)
+        await control.set_webhook_endpoint("payviox", "acme", slow_receiver, "whtoken_x")
+        await control.act("payviox", await create(client), "pay")
+        await control.flush_webhooks()
+        [delivery] = await control.webhooks()
     [attempt] = delivery["attempts"]
     assert attempt["status"] is None and attempt["error"].startswith("ReadTimeout")
     assert delivery["state"] == "pending" and delivery["next_attempt_at"] == "2026-01-01T00:00:30.000Z"
@@ -78,11 +81,10 @@ def test_a_flush_during_the_live_loops_send_does_not_send_twice() -> None:
 
     receiver = Starlette(routes=[Route("/hooks", hook, methods=["POST"])])
     with serve_in_thread(receiver) as hooks, serve_in_thread(make_app(manual=False)) as sandbox:
-        body = {"url": f"{hooks}/hooks", "secret": "whtoken_x", "events": None}
-        httpx.put(f"{sandbox}/_sandbox/webhooks/endpoints/payviox/acme", json=body)
+        control = SyncControl(sandbox)
+        control.set_webhook_endpoint("payviox", "acme", f"{hooks}/hooks", "whtoken_x")
         made = httpx.post(f"{sandbox}/payviox/session", json=order(), headers=SECRET)
-        httpx.post(f"{sandbox}/_sandbox/payviox/sessions/{made.json()['session_id']}/actions/pay", json={})
-        flushed = httpx.post(f"{sandbox}/_sandbox/webhooks/flush", timeout=10)
-        [delivery] = httpx.get(f"{sandbox}/_sandbox/webhooks").json()["deliveries"]
-    assert flushed.status_code == 200
+        control.act("payviox", made.json()["session_id"], "pay")
+        control.flush_webhooks(timeout=10)  # answers 200
+        [delivery] = control.webhooks()
     assert len(received) == 1 and len(delivery["attempts"]) == 1

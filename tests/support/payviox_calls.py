@@ -34,10 +34,6 @@ async def create(client: httpx.AsyncClient, headers: dict[str, str] = SECRET, **
     return str(response.json()["session_id"])
 
 
-async def act(client: httpx.AsyncClient, session_id: str, action: str, **body: Any) -> httpx.Response:
-    return await client.post(f"/_sandbox/payviox/sessions/{session_id}/actions/{action}", json=body)
-
-
 async def details(client: httpx.AsyncClient, session_id: str, headers: dict[str, str] = SECRET) -> dict[str, Any]:
     response = await client.get(f"/payviox/payment/{session_id}", headers=headers)
     assert response.status_code == 200, response.text

@@ -1,0 +1,1 @@
+"""Provider tests: one provider per file prefix (cdp_, cubepay_, payviox_)."""

@@ -1,0 +1,31 @@
+"""The rate limiter (sandbox/ratelimit.py): windows, Retry-After, tenants, memory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sandbox.errors import RateLimited
+from sandbox.ratelimit import Limit, RateLimiter
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_rate_limiter_window_and_retry_after() -> None:
+    limiter = RateLimiter()
+    rule = Limit("ip", "1.2.3.4", limit=2, window=60)
+    limiter.hit("p", "m", rule, T0)
+    limiter.hit("p", "m", rule, T0 + timedelta(seconds=10))
+    with pytest.raises(RateLimited) as refused:
+        limiter.hit("p", "m", rule, T0 + timedelta(seconds=20))
+    assert (refused.value.retry_after, refused.value.scope) == (40, "ip")
+    limiter.hit("p", "other merchant", rule, T0 + timedelta(seconds=20))  # tenants do not share
+    limiter.hit("p", "m", rule, T0 + timedelta(seconds=60))  # the window closed
+
+
+def test_rate_limiter_memory_stays_flat() -> None:
+    limiter = RateLimiter()
+    for n in range(30_000):
+        limiter.hit("p", "m", Limit("ip", str(n), 1, 1), T0 + timedelta(seconds=n))
+    assert len(limiter._windows) <= 20_001
