@@ -81,3 +81,26 @@ class Conflict(SandboxError):
 
 class Unavailable(SandboxError):
     code = "unavailable"
+
+
+# Every domain code, as a scenario fault names it (`act: {error: rate_limited}`), and the class
+# a fault builds from `message`, `reason`, `fields`, `retry_after` and `scope` alone. A
+# provider's own error with more to it (CDP's x402 402 carries a challenge) is not listed: a
+# fault cannot build one, so naming it is a load-time error rather than a crash when it fires.
+CODES: dict[str, type[SandboxError]] = {
+    error.code: error
+    for error in (
+        SandboxError,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        InvalidRequest,
+        MalformedBody,
+        PayloadTooLarge,
+        RateLimited,
+        InvalidState,
+        Conflict,
+        Unavailable,
+    )
+}

@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import functools
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 from sandbox.contract import Reply
-from sandbox.errors import SandboxError
+from sandbox.errors import CODES, SandboxError
 from sandbox.responses import to_response
 from sandbox.rules import CountedRules, When, due
+from sandbox import sabotage
+from sandbox.sabotage import Dropped, Truncated
 from sandbox.steps import mismatches
 
 if TYPE_CHECKING:
@@ -39,18 +39,8 @@ if TYPE_CHECKING:
 
 
 def error_classes() -> dict[str, type[SandboxError]]:
-    """Domain code -> error class, for every SandboxError subclass imported so far that a rule
-    can build from `message`, `reason`, `fields`, `retry_after` and `scope` alone. A class with
-    its own constructor needs more (CDP's x402 402 needs the session's challenge), so it is left
-    out, and naming it is a load-time error rather than a crash when the rule fires."""
-    found: dict[str, type[SandboxError]] = {SandboxError.code: SandboxError}
-    pending = [SandboxError]
-    while pending:
-        for sub in pending.pop().__subclasses__():
-            if sub.__init__ is SandboxError.__init__:
-                found.setdefault(sub.code, sub)
-            pending.append(sub)
-    return found
+    """Domain code -> the error class a rule's `act.error` builds (errors.CODES)."""
+    return CODES
 
 
 class Match(BaseModel):
@@ -208,61 +198,8 @@ def _deliver(act: Act, response: Response) -> Response:
     return response
 
 
-@functools.cache
-def dropped_connection() -> type[Exception]:
-    """The error raised to an in-process (ASGI transport) client, which has no socket to close:
-    httpx clients catch it as the same `httpx.TransportError` a real dropped connection gives.
-
-    Built on first use: only in-process clients ever see it, and they have httpx loaded already,
-    while importing httpx for `sandbox serve` costs ~35 ms of its startup."""
-    import httpx
-
-    class DroppedConnection(httpx.RemoteProtocolError):
-        """A connection the sandbox dropped on purpose (a scenario fault), seen in-process."""
-
-    DroppedConnection.__qualname__ = "DroppedConnection"
-    return DroppedConnection
-
-
 def __getattr__(name: str) -> Any:
-    # `from sandbox.faults import DroppedConnection` keeps working (PEP 562), without httpx at import.
+    # `sandbox.faults.DroppedConnection`, as earlier versions documented it, still names the class.
     if name == "DroppedConnection":
-        return dropped_connection()
+        return sabotage.dropped_connection()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-async def _hang_up(receive: Receive, what: str) -> None:
-    """Close the client's socket. uvicorn's `receive` is a method of its request cycle, which
-    holds the transport; waiting for the disconnect it reports keeps uvicorn from answering
-    a 500 in our place."""
-    transport = getattr(getattr(receive, "__self__", None), "transport", None)
-    if transport is None:
-        raise dropped_connection()(f"sandbox fault: {what}")
-    transport.close()
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-class Dropped(Response):
-    """No status line, no headers: the socket just closes."""
-
-    def __init__(self) -> None:
-        super().__init__(b"", 0)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _hang_up(receive, "connection dropped")
-
-
-class Truncated(Response):
-    """The real status and headers (with the full Content-Length), half the body, then close."""
-
-    def __init__(self, original: Response) -> None:
-        super().__init__(b"", original.status_code)
-        self.original = original
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = bytes(self.original.body)
-        start = {"type": "http.response.start", "status": self.original.status_code}
-        await send({**start, "headers": self.original.raw_headers})
-        await send({"type": "http.response.body", "body": body[: max(1, len(body) // 2)], "more_body": True})
-        await _hang_up(receive, "response truncated mid-body")

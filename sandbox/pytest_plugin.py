@@ -161,7 +161,7 @@ class SandboxHandle:
         )
         if response.status_code != 200:
             pytest.fail(f"the sandbox refused the scenario:\n{response.text}", pytrace=False)
-        return response.json()  # type: ignore[no-any-return]
+        return _object(response)
 
     def now(self) -> str:
         return str(self._ok(self.http.get("/_sandbox/clock"))["now"])
@@ -215,7 +215,15 @@ class SandboxHandle:
                 f"sandbox control call {response.request.method} {response.request.url.path} "
                 f"answered {response.status_code}: {response.text}"
             )
-        return response.json()  # type: ignore[no-any-return]
+        return _object(response)
+
+
+def _object(response: httpx.Response) -> dict[str, Any]:
+    """The control API's answer: always a JSON object."""
+    body = response.json()
+    if not isinstance(body, dict):
+        raise AssertionError(f"sandbox control call answered {response.text[:200]!r}, not a JSON object")
+    return body
 
 
 def tenant_for(nodeid: str) -> str:

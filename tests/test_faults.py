@@ -8,8 +8,9 @@ import httpx
 import jwt
 import pytest
 
-from sandbox.faults import DroppedConnection, error_classes
+from sandbox.faults import error_classes
 from sandbox.registry import ScenarioModel
+from sandbox.sabotage import DroppedConnection
 from sandbox.scenarios import ScenarioError, load_text
 from sandbox.threaded import serve_in_thread
 from tests.support.apps import client_for, make_app

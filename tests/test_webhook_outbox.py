@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.faults import DroppedConnection
 from sandbox.registry import PROVIDERS
+from sandbox.sabotage import DroppedConnection
 from sandbox.threaded import serve_in_thread
 from tests.support.apps import client_for, make_app
 from tests.support.cdp_calls import ACME, session_body
