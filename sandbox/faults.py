@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
 
+from sandbox import sabotage
 from sandbox.contract import Reply
 from sandbox.errors import CODES, SandboxError
 from sandbox.responses import to_response
 from sandbox.rules import CountedRules, When, due
-from sandbox import sabotage
 from sandbox.sabotage import Dropped, Truncated
 from sandbox.steps import mismatches
 
