@@ -1,8 +1,11 @@
-"""The ASGI app factory: composes the registry's providers, the control plane and one sandbox.
+"""The ASGI app factory: composes the registry's providers, the control plane and the namespaces.
 
 `create_app()` mounts each provider under its own prefix and the control plane under
-`/_sandbox`; the lifespan runs the webhook dispatcher, which also expires what came due once a
-tick, so expiry (and its webhook) happens on a running clock even when nobody asks.
+`/_sandbox`, behind `NamespaceRouter`, which picks the sandbox a request belongs to:
+`/ns/{name}/...` is namespace `name` (its base URL carries the prefix, so every URL the sandbox
+hands out there does too), anything else the namespace `default`. The lifespan runs the
+webhook courier, which also expires what came due once a tick in every namespace, so expiry
+(and its webhook) happens on a running clock even when nobody asks.
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
+from starlette.types import Receive, Scope, Send
 
 from sandbox import control, fixtures, pipeline
+from sandbox.contract import Call, Headers
 from sandbox.cors import CORS
-from sandbox.errors import PayloadTooLarge
+from sandbox.errors import PayloadTooLarge, Unavailable
+from sandbox.namespaces import DEFAULT, PREFIX, Full, InvalidName, Limits, Namespaces
 from sandbox.registry import PROVIDERS, ScenarioModel
+from sandbox.responses import to_response
 from sandbox.state import Sandbox, Settings
 
 __all__ = ["ScenarioModel", "Settings", "create_app", "new_sandbox"]
@@ -33,13 +40,13 @@ def new_sandbox(settings: Settings | None = None) -> Sandbox:
     return sandbox
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    sandbox = new_sandbox(settings)
+def create_app(settings: Settings | None = None, limits: Limits | None = None) -> NamespaceRouter:
+    namespaces = Namespaces(settings or Settings(scenario=ScenarioModel()), PROVIDERS, limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        current = app.state.sandbox
-        task = asyncio.create_task(current.dispatcher.run(lambda: app.state.sandbox, current.settings.tick_seconds))
+        tick = namespaces.settings.tick_seconds
+        task = asyncio.create_task(namespaces.courier.run(namespaces.sandboxes, tick))
         try:
             yield
         finally:
@@ -55,8 +62,72 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(CORS)],  # the browser SDKs call the API cross-origin (cors.py)
         exception_handlers={404: _not_found, PayloadTooLarge: _too_large},
     )
-    app.state.sandbox = sandbox
-    return app
+    app.state.namespaces = namespaces
+    app.state.sandbox = namespaces.default  # the default namespace, for tools that hold the app
+    return NamespaceRouter(app, namespaces)
+
+
+class NamespaceRouter:
+    """Puts the request's sandbox in `scope["sandbox"]`; `/ns/{name}` becomes the root path."""
+
+    def __init__(self, app: Starlette, namespaces: Namespaces) -> None:
+        self.app = app
+        self.namespaces = namespaces
+        self.state = app.state  # as Starlette's, for tests and tools that reach the app's state
+        self._refusals: Sandbox | None = None  # renders refusals in a provider's envelope
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            if scope["type"] == "http":
+                scope["sandbox"] = self.namespaces.used(DEFAULT)
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        name, slash, rest = path[len(PREFIX) :].partition("/")
+        raw = scope.get("raw_path")
+        if isinstance(raw, bytes) and not raw.startswith(f"{PREFIX}{name}/".encode()) and raw != path.encode():
+            name = "\0"  # a percent-encoded name (an encoded slash, say) is refused, never decoded into another
+        try:
+            sandbox = self.namespaces.get(name)
+        except InvalidName as error:
+            await _refuse(400, "invalid_namespace", str(error))(scope, receive, send)
+            return
+        except Full as error:
+            await self._full(scope, rest, str(error))(scope, receive, send)
+            return
+        root = f"{scope.get('root_path', '')}{PREFIX}{name}"
+        inner = {**scope, "root_path": root, "sandbox": sandbox}
+        if not slash:  # /ns/{name} itself: the namespace's root
+            inner["path"] = root + "/"
+        await self.app(inner, receive, send)
+
+    def _full(self, scope: Scope, rest: str, message: str) -> Response:
+        """No room for another namespace: the provider's own 503, or the sandbox's below /_sandbox."""
+        provider = PROVIDERS.get(rest.split("/", 1)[0])
+        if provider is None:
+            return _refuse(503, "too_many_namespaces", message)
+        if self._refusals is None:
+            self._refusals = Sandbox(self.namespaces.settings, PROVIDERS)
+        call = Call(
+            self._refusals,
+            provider,
+            "namespace_refused",
+            scope["method"],
+            scope["path"],
+            scope["path"],
+            {},
+            Headers(scope["headers"]),
+            pipeline.client_ip(scope),
+            pipeline.base_url(scope),
+            self._refusals.clock.now(),
+        )
+        reply = provider.render_error(Unavailable(message), call)
+        reply.headers.setdefault("X-Sandbox-Reason", message)
+        return to_response(reply)
+
+
+def _refuse(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"error": code, "message": message}, status)
 
 
 async def _too_large(request: Request, exc: Exception) -> JSONResponse:

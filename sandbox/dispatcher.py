@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,21 +32,58 @@ class Outbox(Protocol):
     def expire_due(self, now: datetime | None = None) -> object: ...
 
 
+class Sandboxed(Outbox, Protocol):
+    """A sandbox the live loop serves: an outbox with its own dispatcher."""
+
+    dispatcher: Dispatcher
+
+
 MAX_ROUNDS = 10_000  # a bound on one catch-up; every delivery has a finite schedule anyway
 
 
-class Dispatcher:
+class Courier:
+    """What every sandbox of one server shares for sending: the live loop's wake-up and its
+    HTTP client. One loop serves every namespace, and a namespace with nothing due costs it
+    two comparisons a tick (`Outbox.expire_due` on an empty heap, `Webhooks.quiet`)."""
+
     def __init__(self) -> None:
         self.wake = asyncio.Event()
         self.client: httpx.AsyncClient | None = None  # the live loop's, made on its first delivery to a URL
-        self._live = False  # whether `run()` is looping (and so owns `client`)
+        self.live = False  # whether `run()` is looping (and so owns `client`)
+
+    async def run(self, sandboxes: Callable[[], Iterable[Sandboxed]], tick: float) -> None:
+        """The live server's loop: deliver when nudged, and at least once a tick."""
+        self.live = True
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=tick)
+                except TimeoutError:
+                    pass
+                self.wake.clear()
+                for sandbox in sandboxes():
+                    sandbox.expire_due()
+                    if not sandbox.webhooks.quiet:
+                        await sandbox.dispatcher.deliver_due(sandbox)
+        finally:
+            self.live = False
+            client, self.client = self.client, None
+            if client is not None:
+                await client.aclose()
+
+
+class Dispatcher:
+    """One sandbox's sending: attempts what its outbox says is due, one round at a time."""
+
+    def __init__(self, courier: Courier | None = None) -> None:
+        self.courier = courier or Courier()
         # One round at a time: the live server's loop and a `POST /_sandbox/webhooks/flush` would
         # otherwise both pick the same due delivery and send it twice. A flush that comes while
         # the loop is sending waits for that round, so what it returns has been attempted.
         self._round = asyncio.Lock()
 
     def nudge(self) -> None:
-        self.wake.set()
+        self.courier.wake.set()
 
     async def deliver_due(self, sandbox: Outbox) -> list[Delivery]:
         """Attempt everything due now, then whatever that unblocks, until nothing is due."""
@@ -74,44 +111,26 @@ class Dispatcher:
         # URL: most runs send none, and both cost `sandbox serve` ~50 ms before its first answer.
         import httpx
 
-        if self.client is None and self._live:
-            self.client = httpx.AsyncClient()
+        courier = self.courier
+        if courier.client is None and courier.live:
+            courier.client = httpx.AsyncClient()
         status: int | None = None
         error: str | None = None
         started = time.perf_counter()  # a duration for the log, not a "now"
         try:
-            client = self.client or httpx.AsyncClient()
+            client = courier.client or httpx.AsyncClient()
             try:
                 response = await client.post(
                     delivery.url, content=delivery.body, headers=delivery.headers, timeout=delivery.policy.timeout
                 )
                 status = response.status_code
             finally:
-                if client is not self.client:
+                if client is not courier.client:
                     await client.aclose()
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
         latency = (time.perf_counter() - started) * 1000
         delivery.record(Attempt(number, at, delivery.url, status, error, latency))
-
-    async def run(self, sandbox_of: Callable[[], Outbox], tick: float) -> None:
-        """The live server's loop: deliver when nudged, and at least once a tick."""
-        self._live = True
-        try:
-            while True:
-                try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=tick)
-                except TimeoutError:
-                    pass
-                self.wake.clear()
-                sandbox = sandbox_of()
-                sandbox.expire_due()
-                await self.deliver_due(sandbox)
-        finally:
-            self._live = False
-            client, self.client = self.client, None
-            if client is not None:
-                await client.aclose()
 
 
 def _inbox_entry(delivery: Delivery, *, verified: bool) -> dict[str, object]:

@@ -223,7 +223,8 @@ def start_call(runtime: Runtime, request: Request, provider: ProviderSpec, opera
 
 
 def runtime_of(request: Request) -> Runtime:
-    found: Runtime = request.app.state.sandbox
+    """The sandbox of the request's namespace (app.NamespaceRouter put it in the scope)."""
+    found: Runtime = request.scope["sandbox"]
     return found
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from sandbox.clock import Clock
 from sandbox.contract import ProviderSpec
-from sandbox.dispatcher import Dispatcher
+from sandbox.dispatcher import Courier, Dispatcher
 from sandbox.entropy import Entropy
 from sandbox.events import EventLog
 from sandbox.faults import Faults
@@ -68,10 +68,12 @@ class Sandbox:
     chaos: WebhookChaos | None
     fixtures: dict[str, Any]  # fixture name -> the body its create call answered
 
-    def __init__(self, settings: Settings, providers: Mapping[str, ProviderSpec]) -> None:
+    def __init__(
+        self, settings: Settings, providers: Mapping[str, ProviderSpec], courier: Courier | None = None
+    ) -> None:
         self.settings = settings
         self.providers = providers
-        self.dispatcher = Dispatcher()  # a runtime resource, not state: it survives reset()
+        self.dispatcher = Dispatcher(courier)  # a runtime resource, not state: it survives reset()
         self.reset()
 
     def reset(self) -> None:

@@ -177,6 +177,8 @@ class Webhooks:
         self._held: dict[tuple[str, str, str], list[str]] = {}
         self._cap = cap
         self._next = 1
+        # No delivery pending since the last look (`due`): the live loop skips this outbox.
+        self.quiet = True
 
     # deliveries -----------------------------------------------------------------------------
     def endpoint(self, provider: str, merchant: str, default_secret: str) -> Endpoint:
@@ -195,6 +197,7 @@ class Webhooks:
     ) -> list[Delivery]:
         """Queue `event` for each of the merchant's endpoints that is subscribed to it."""
         body = jsonwire.dumps(event.payload)
+        self.quiet = False
         queued = []
         for target in self.targets(provider, merchant, secret):
             subscribed = target.events if target.events is not None else policy.default_events
@@ -239,6 +242,7 @@ class Webhooks:
         """A fresh delivery of the same body, signed afresh with the endpoint's secret (no chaos),
         with its own attempts and schedule."""
         copy = self._copy(original, now)
+        self.quiet = False
         copy.sign_secret, copy.sign_lag, copy.held_until = None, 0.0, None
         copy.sign(now)
         self._trim()
@@ -274,9 +278,11 @@ class Webhooks:
         """Deliveries whose attempt is due, at most one per session and endpoint: the oldest still pending."""
         blocked: set[tuple[str, str, str]] = set()
         ready = []
+        pending = False
         for delivery in self._deliveries.values():
             if delivery.state != PENDING:
                 continue
+            pending = True
             if delivery.held_until is not None and now < delivery.held_until:
                 continue  # reordered: a later event of its session may pass it
             key = delivery.key
@@ -285,6 +291,7 @@ class Webhooks:
             blocked.add(key)
             if delivery.next_at is not None and delivery.next_at <= now:
                 ready.append(delivery)
+        self.quiet = not pending
         return ready
 
     def list(self, filters: Mapping[str, str]) -> list[dict[str, Any]]:

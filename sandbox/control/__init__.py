@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from sandbox.control import clock, scenario, sessions, webhooks
+from sandbox.control import clock, namespaces, scenario, sessions, webhooks
 
 ROUTES = [
     Route("/health", scenario.health, methods=["GET"]),
@@ -20,6 +20,8 @@ ROUTES = [
     Route("/scenario", scenario.show, methods=["GET"]),
     Route("/scenario", scenario.load, methods=["PUT"]),
     Route("/providers", sessions.providers, methods=["GET"]),
+    Route("/namespaces", namespaces.listing, methods=["GET"]),
+    Route("/namespaces/{name}", namespaces.drop, methods=["DELETE"]),
     Route("/{provider}/sessions", sessions.sessions, methods=["GET"]),
     Route("/{provider}/sessions/{session_id}", sessions.session, methods=["GET"]),
     Route("/{provider}/sessions/{session_id}/actions/{action}", sessions.action, methods=["POST"]),

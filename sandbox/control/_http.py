@@ -25,7 +25,8 @@ def error(status: int, code: str, message: str) -> Response:
 
 
 def sandbox_of(request: Request) -> Sandbox:
-    found: Sandbox = request.app.state.sandbox
+    """The sandbox of the request's namespace (app.NamespaceRouter put it in the scope)."""
+    found: Sandbox = request.scope["sandbox"]
     return found
 
 
