@@ -135,6 +135,7 @@ class Call:
     base_url: str  # the sandbox's own origin as the client reached it, for URLs we hand out
     now: datetime
     query_string: bytes = b""
+    root: str = ""  # the namespace's path prefix (`/ns/name`, or "" for the default): for paths we hand out
     raw: bytes = b""
     body: Any = None
     merchant: Merchant | None = None

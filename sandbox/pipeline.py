@@ -219,6 +219,7 @@ def start_call(runtime: Runtime, request: Request, provider: ProviderSpec, opera
         base_url(scope),
         runtime.clock.now(),
         scope.get("query_string", b""),
+        scope.get("app_root_path", ""),
     )
 
 

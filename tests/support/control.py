@@ -46,13 +46,14 @@ def _query(**params: Any) -> dict[str, Any]:
 
 
 class RawControl:
-    """Every control route, answering the raw `httpx.Response`."""
+    """Every control route, answering the raw `httpx.Response`; `namespace` is a prefix such as `/ns/a`."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, namespace: str = "") -> None:
         self.http = http
+        self.namespace = namespace
 
     async def send(self, method: str, path: str, **request: Any) -> httpx.Response:
-        return await self.http.request(method, PREFIX + path, **request)
+        return await self.http.request(method, self.namespace + PREFIX + path, **request)
 
     async def health(self) -> httpx.Response:
         return await self.send("GET", "/health")
@@ -122,9 +123,9 @@ class RawControl:
 class Control:
     """The control API for one test's client; see the module docstring."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, namespace: str = "") -> None:
         self.http = http
-        self.raw = RawControl(http)
+        self.raw = RawControl(http, namespace)
 
     async def health(self) -> dict[str, Any]:
         return _ok(await self.raw.health())  # type: ignore[no-any-return]
