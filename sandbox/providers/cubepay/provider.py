@@ -18,7 +18,7 @@ from typing import Any
 from sandbox.contract import Call, Merchant, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
 from sandbox.evm import random_address
-from sandbox.providers.cubepay import funds, merchants, pages, schemas, tokens, validation
+from sandbox.providers.cubepay import ledger, merchants, pages, tokens, validation, wire
 from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
 from sandbox.providers.cubepay.records import CubePaySession, money
 
@@ -38,19 +38,19 @@ def authenticate(call: Call, need: Auth) -> Merchant:
     scheme, _, credential = call.headers.text("authorization").partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:
-        raise Unauthorized(schemas.TOKEN_REQUIRED if need is Auth.TOKEN else schemas.UNAUTHORIZED)
+        raise Unauthorized(wire.TOKEN_REQUIRED if need is Auth.TOKEN else wire.UNAUTHORIZED)
     if tokens.looks_like_jwt(credential):
         if need is Auth.API_KEY:  # payment-sessions-api: the token is for GET and the client routes only
-            raise Unauthorized(schemas.UNAUTHORIZED)
+            raise Unauthorized(wire.UNAUTHORIZED)
         try:
             claims = tokens.verify(tokens.signing_key(call.services.entropy), credential, call.now)
         except tokens.TokenError as error:
             raise Unauthorized(str(error)) from None
         if claims["sub"] != call.path_params.get("session_id"):  # "scoped to this session" (create-payment-session)
-            raise Unauthorized(schemas.TOKEN_WRONG_SESSION)
+            raise Unauthorized(wire.TOKEN_WRONG_SESSION)
         return Merchant(claims["mid"], "session_token")
     if need is Auth.TOKEN or not merchants.API_KEY.match(credential):
-        raise Unauthorized(schemas.TOKEN_REQUIRED if need is Auth.TOKEN else schemas.UNAUTHORIZED)
+        raise Unauthorized(wire.TOKEN_REQUIRED if need is Auth.TOKEN else wire.UNAUTHORIZED)
     return _api_key_owner(call, credential)
 
 
@@ -60,7 +60,7 @@ def _api_key_owner(call: Call, key: str) -> Merchant:
     owner = merchants.merchant_of_key(call.services, key)
     if owner is None:
         call.notes.append("this scenario declares its CubePay API keys, and this key is not one of them")
-        raise Unauthorized(schemas.KEY_NOT_ACCEPTED)
+        raise Unauthorized(wire.KEY_NOT_ACCEPTED)
     return Merchant(owner, "api_key")
 
 
@@ -88,7 +88,7 @@ def render_error(error: SandboxError, call: Call) -> Reply:
         case "unavailable":  # error-codes: 502 "upstream API unavailable"
             return Reply(502, {"error": "Payment service unavailable."})
     if error.reason == "idempotency_mismatch":  # Invented: replay of a requestId with another body
-        return Reply(400, {"error": schemas.REQUEST_ID_REUSED})
+        return Reply(400, {"error": wire.REQUEST_ID_REUSED})
     return Reply(500, {"error": "Internal server error."})
 
 
@@ -103,7 +103,7 @@ def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
     config = settings(call.services)
     if currency not in config.currencies:  # Invented: only USD is ever shown
         supported = ", ".join(config.currencies)
-        raise InvalidRequest(schemas.UNSUPPORTED_CURRENCY.format(currency=currency, supported=supported))
+        raise InvalidRequest(wire.UNSUPPORTED_CURRENCY.format(currency=currency, supported=supported))
     entropy = call.services.entropy
     session = CubePaySession(
         id=f"ps_{entropy.text(24)}",  # docs' example: ps_abc123def456
@@ -130,7 +130,7 @@ def _token_for(call: Call, session: CubePaySession) -> str:
 def create_payment_session(call: Call) -> Reply:
     """POST /payment-sessions: 200 (not 201) with the seed page's fields (api-reference/endpoints)."""
     session = open_session(call, validation.body_of(call.body))
-    return Reply(200, schemas.created(session, _token_for(call, session)))
+    return Reply(200, wire.created(session, _token_for(call, session)))
 
 
 def demo_create_session(call: Call) -> Reply:
@@ -147,12 +147,12 @@ def demo_create_session(call: Call) -> Reply:
 def _owned(call: Call) -> CubePaySession:
     session = call.services.store.find(NAME, call.path_params["session_id"], CubePaySession)
     if session is None or session.merchant != call.owner().id:  # another merchant's: the same 404
-        raise NotFound(schemas.SESSION_NOT_FOUND)
+        raise NotFound(wire.SESSION_NOT_FOUND)
     return session
 
 
 def get_payment_session(call: Call) -> Reply:
-    return Reply(200, schemas.session_view(_owned(call)))
+    return Reply(200, wire.session_view(_owned(call)))
 
 
 def connect_wallet(call: Call) -> Reply:
@@ -162,7 +162,7 @@ def connect_wallet(call: Call) -> Reply:
     user = validation.address(body, "userAddress", required=True)
     method = validation.text(body, "paymentMethodId", required=False, max_length=64)
     assert user is not None
-    call.services.emit(*funds.connect(session, user, method, call.now))
+    call.services.emit(*ledger.connect(session, user, method, call.now))
     return Reply(200, {"success": True})
 
 
@@ -172,7 +172,7 @@ def funding_transaction(call: Call) -> Reply:
     body = validation.body_of(call.body)
     tx = validation.tx_hash(body, "fundingTransactionHash")
     validation.boolean(body, "wait", False)  # Invented: the sandbox chain confirms at once, so wait changes nothing
-    funds.link(session, tx)
+    ledger.link(session, tx)
     return Reply(200, {"success": True})
 
 
@@ -184,7 +184,7 @@ def wallet_transfer(call: Call) -> Reply:
     if sender is None:
         raise InvalidRequest("Connect a wallet before sending the funding transaction.")
     amount = validation.amount(body, "amount") if body.get("amount") is not None else session.owed
-    landed, fired = funds.transfer(session, sender, amount, call.services.entropy, call.now)
+    landed, fired = ledger.transfer(session, sender, amount, call.services.entropy, call.now)
     call.services.emit(*fired)
     return Reply(200, {"transactionHash": landed.hash, "amount": money(amount), "status": session.status})
 
@@ -202,17 +202,17 @@ def create_capture(call: Call) -> Reply:
     field = "isFinalCapture" if "isFinalCapture" in body or "finalCapture" not in body else "finalCapture"
     final = validation.boolean(body, field, False)
     sandbox = call.services
-    made, fired = funds.capture(session, amount, final, request_id or "", settings(sandbox), sandbox.entropy, call.now)
+    made, fired = ledger.capture(session, amount, final, request_id or "", settings(sandbox), sandbox.entropy, call.now)
     sandbox.store.schedule(NAME, session.id, made.settles_at)
     sandbox.emit(*fired)
-    return Reply(202, schemas.capture_accepted(made))
+    return Reply(202, wire.capture_accepted(made))
 
 
 def get_capture(call: Call) -> Reply:
     made = _owned(call).capture(call.path_params["capture_id"])
     if made is None:
-        raise NotFound(schemas.CAPTURE_NOT_FOUND)
-    return Reply(200, schemas.capture_view(made))
+        raise NotFound(wire.CAPTURE_NOT_FOUND)
+    return Reply(200, wire.capture_view(made))
 
 
 def _request_id_key(scope: str) -> Callable[[Call], str | None]:
