@@ -13,7 +13,7 @@ from conftest import client_for, make_app
 from cubepay_calls import API_KEY, act, bearer, create, read
 from receiver import Receiver
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
 

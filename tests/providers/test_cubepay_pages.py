@@ -6,7 +6,7 @@ import httpx
 import pytest
 from cubepay_calls import bearer, read
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,7 @@ from conftest import client_for, free_port, make_app, serve_in_thread
 from cubepay_calls import act, capture, create, funded, read
 from receiver import Receiver, assert_attempts
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 
 pytestmark = pytest.mark.anyio
 SECRET = "whsec_shop_secret"

@@ -23,7 +23,7 @@ from conftest import client_for, make_app, serve_in_thread
 from payviox_calls import act, create, verify_signature
 from receiver import Receiver
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 
 pytestmark = pytest.mark.anyio
 TOKEN = "whtoken_shop_secret"

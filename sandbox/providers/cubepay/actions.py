@@ -14,9 +14,8 @@ from sandbox.contract import Call, Reply
 from sandbox.errors import NotFound
 from sandbox.evm import random_address
 from sandbox.machine import Transition
-from sandbox.providers.cubepay import ledger, validation, wire
-from sandbox.providers.cubepay.accounts import NAME, settings
-from sandbox.providers.cubepay.lifecycle import LIFECYCLE
+from sandbox.providers.cubepay import ledger, settings, validation, wire
+from sandbox.providers.cubepay.lifecycle import LIFECYCLE, NAME
 from sandbox.providers.cubepay.records import CubePaySession, money
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ def action_fail(call: Call) -> Reply:
 def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     """Deadline sweep: settle captures that came due, then expire an unfunded session."""
     session: CubePaySession = record
-    fired = ledger.settle_due(session, settings(sandbox).capture_outcome, sandbox.entropy, now)
+    fired = ledger.settle_due(session, settings.of(sandbox).capture_outcome, sandbox.entropy, now)
     expired = LIFECYCLE.expire_due(session, now)
     return fired + ([expired] if expired is not None else [])
 

@@ -24,9 +24,9 @@ from sandbox.providers.cubepay.lifecycle import (
     LIFECYCLE,
     PENDING,
     UNFUNDED,
-    CubePaySettings,
 )
 from sandbox.providers.cubepay.records import Capture, CubePaySession, Transfer, money
+from sandbox.providers.cubepay.settings import CubePaySettings
 
 # connect-wallet's documented example id is "pm_usdc_polygon": pm_<token>_<network> (pattern inferred).
 

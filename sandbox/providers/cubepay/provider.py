@@ -1,9 +1,9 @@
-"""CubePay's API: credentials, the operation table, handlers and the error envelope.
+"""CubePay's API: its HTTP handlers and the operation table.
 
 Base `https://api.pay.grain.inc` -> `/cubepay`. The new docs print `POST /payment-sessions`
 without a prefix but captures under `/api/v1/...`, and the legacy docs use `/api/v1/`
 everywhere (research: "path prefix inconsistency"), so every route answers under both.
-Errors are `{"error": "<message>"}` (payment-sdk/api-reference/error-codes). Every rule cites
+Errors are `{"error": "<message>"}` (errors.py). Every rule cites
 its page; what the docs do not say is marked `Invented:` and listed in FIDELITY.md.
 """
 
@@ -12,85 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from sandbox.contract import Call, Merchant, Operation, Reply
-from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
+from sandbox.contract import Call, Operation, Reply
+from sandbox.errors import InvalidRequest, NotFound
 from sandbox.evm import random_address
-from sandbox.providers.cubepay import ledger, merchants, pages, tokens, validation, wire
-from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
+from sandbox.providers.cubepay import ledger, pages, settings, tokens, validation, wire
+from sandbox.providers.cubepay.auth import Auth
+from sandbox.providers.cubepay.lifecycle import NAME
 from sandbox.providers.cubepay.records import CubePaySession, money
-
-
-class Auth(StrEnum):
-    """The credentials CubePay operations take (payment-sessions-api, create-payment-session)."""
-
-    API_KEY = "api_key"  # the merchant's API key: server routes
-    TOKEN = "token"  # the session's paymentSessionToken: the SDK's routes
-    SESSION = "session"  # either
-    DEMO = "demo"  # none: the demo page's backend route holds the demo merchant's key
-
-
-def authenticate(call: Call, need: Auth) -> Merchant:
-    if need is Auth.DEMO:  # the demo page's own backend route holds the demo merchant's key
-        return _api_key_owner(call, settings(call.services).demo_api_key)
-    scheme, _, credential = call.headers.text("authorization").partition(" ")
-    credential = credential.strip()
-    if scheme.lower() != "bearer" or not credential:
-        raise Unauthorized(wire.TOKEN_REQUIRED if need is Auth.TOKEN else wire.UNAUTHORIZED)
-    if tokens.looks_like_jwt(credential):
-        if need is Auth.API_KEY:  # payment-sessions-api: the token is for GET and the client routes only
-            raise Unauthorized(wire.UNAUTHORIZED)
-        try:
-            claims = tokens.verify(tokens.signing_key(call.services.entropy), credential, call.now)
-        except tokens.TokenError as error:
-            raise Unauthorized(str(error)) from None
-        if claims["sub"] != call.path_params.get("session_id"):  # "scoped to this session" (create-payment-session)
-            raise Unauthorized(wire.TOKEN_WRONG_SESSION)
-        return Merchant(claims["mid"], "session_token")
-    if need is Auth.TOKEN or not merchants.API_KEY.match(credential):
-        raise Unauthorized(wire.TOKEN_REQUIRED if need is Auth.TOKEN else wire.UNAUTHORIZED)
-    return _api_key_owner(call, credential)
-
-
-def _api_key_owner(call: Call, key: str) -> Merchant:
-    """The merchant an API key names; in strict mode (the scenario declares keys) an undeclared
-    key is refused like a revoked one: 401, "API key is missing, invalid, or revoked" (error-codes)."""
-    owner = merchants.merchant_of_key(call.services, key)
-    if owner is None:
-        call.notes.append("this scenario declares its CubePay API keys, and this key is not one of them")
-        raise Unauthorized(wire.KEY_NOT_ACCEPTED)
-    return Merchant(owner, "api_key")
-
-
-def render_error(error: SandboxError, call: Call) -> Reply:
-    if error.message:
-        call.notes.append(error.message)
-    message = error.message
-    match error.code:
-        case "unauthorized":
-            return Reply(401, {"error": message or "Unauthorized"})
-        case "invalid_request" | "malformed_body" | "invalid_state":  # Invented for states: the docs list 400/401 only
-            return Reply(400, {"error": message or "Bad request"})
-        case "forbidden":  # Invented: 403 is not documented (reached only by a scenario fault)
-            return Reply(403, {"error": message or "Forbidden."})
-        case "not_found":  # Invented: 404 is not documented
-            return Reply(404, {"error": message or "Not found."})
-        case "conflict":  # Invented: 409 is not documented (reached only by a scenario fault)
-            return Reply(409, {"error": message or "Conflict."})
-        case "method_not_allowed":  # Invented
-            return Reply(405, {"error": "Method not allowed."})
-        case "payload_too_large":  # Invented
-            return Reply(413, {"error": "Request body too large."})
-        case "rate_limited":  # Invented: no limits are documented
-            return Reply(429, {"error": "Too many requests."}, {"Retry-After": str(error.retry_after or 1)})
-        case "unavailable":  # error-codes: 502 "upstream API unavailable"
-            return Reply(502, {"error": "Payment service unavailable."})
-    if error.reason == "idempotency_mismatch":  # Invented: replay of a requestId with another body
-        return Reply(400, {"error": wire.REQUEST_ID_REUSED})
-    return Reply(500, {"error": "Internal server error."})
-
 
 # sessions ------------------------------------------------------------------------------------
 
@@ -100,7 +30,7 @@ def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
     amount = validation.amount(body, "amount")
     currency = validation.text(body, "currency", required=True, max_length=16)
     request_id = validation.text(body, "requestId", required=False)
-    config = settings(call.services)
+    config = settings.of(call.services)
     if currency not in config.currencies:  # Invented: only USD is ever shown
         supported = ", ".join(config.currencies)
         raise InvalidRequest(wire.UNSUPPORTED_CURRENCY.format(currency=currency, supported=supported))
@@ -123,7 +53,7 @@ def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
 
 
 def _token_for(call: Call, session: CubePaySession) -> str:
-    ttl = settings(call.services).token_ttl_seconds
+    ttl = settings.of(call.services).token_ttl_seconds
     return tokens.mint(tokens.signing_key(call.services.entropy), session.id, session.merchant, call.now, ttl)
 
 
@@ -202,7 +132,9 @@ def create_capture(call: Call) -> Reply:
     field = "isFinalCapture" if "isFinalCapture" in body or "finalCapture" not in body else "finalCapture"
     final = validation.boolean(body, field, False)
     sandbox = call.services
-    made, fired = ledger.capture(session, amount, final, request_id or "", settings(sandbox), sandbox.entropy, call.now)
+    made, fired = ledger.capture(
+        session, amount, final, request_id or "", settings.of(sandbox), sandbox.entropy, call.now
+    )
     sandbox.store.schedule(NAME, session.id, made.settles_at)
     sandbox.emit(*fired)
     return Reply(202, wire.capture_accepted(made))
@@ -257,16 +189,6 @@ _API = (
     ),
     ("get_capture", "GET", "/payment-sessions/{session_id}/captures/{capture_id}", get_capture, Auth.API_KEY, None),
 )
-
-
-def test_credentials(tenant: str) -> dict[str, str]:
-    """The pytest plugin's fresh key for `tenant` (any visible-ASCII value is a key)."""
-    return {"api_key": f"cubepay_test_{tenant}"}
-
-
-def test_merchant(tenant: str) -> str:
-    """The merchant `test_credentials(tenant)` names: its key's digest (`accounts.merchant_id`)."""
-    return merchant_id(test_credentials(tenant)["api_key"])
 
 
 OPERATIONS = (
