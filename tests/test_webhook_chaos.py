@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 from sandbox.threaded import serve_in_thread
 from tests.support.apps import client_for, make_app
 from tests.support.cdp_calls import create as cdp_create

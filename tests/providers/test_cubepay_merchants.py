@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 from sandbox.registry import ScenarioModel
 from sandbox.scenarios import ScenarioError, load_text
 from tests.support.apps import client_for, make_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 from tests.support.cubepay_calls import bearer, read
 
 pytestmark = pytest.mark.anyio

@@ -15,7 +15,7 @@ import json
 import httpx
 import pytest
 
-from sandbox.providers.cubepay.accounts import merchant_id
+from sandbox.providers.cubepay.auth import merchant_id
 from sandbox.threaded import free_port, serve_in_thread
 from tests.support.apps import client_for, make_app
 from tests.support.control import Control

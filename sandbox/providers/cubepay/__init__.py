@@ -1,9 +1,9 @@
 """CubePay: Grain's crypto payment SDK, its server API and its payment modal."""
 
 from sandbox.contract import ProviderSpec, Webhooking
-from sandbox.providers.cubepay import actions, merchants, provider, webhooks
-from sandbox.providers.cubepay.accounts import NAME
-from sandbox.providers.cubepay.lifecycle import LIFECYCLE, CubePaySettings
+from sandbox.providers.cubepay import actions, auth, errors, merchants, provider, webhooks
+from sandbox.providers.cubepay.lifecycle import LIFECYCLE, NAME
+from sandbox.providers.cubepay.settings import CubePaySettings
 
 CUBEPAY = ProviderSpec(
     name=NAME,
@@ -13,14 +13,15 @@ CUBEPAY = ProviderSpec(
     settings_model=CubePaySettings,
     operations=provider.OPERATIONS,
     actions=actions.ACTIONS,
-    authenticate=provider.authenticate,
-    render_error=provider.render_error,
+    authenticate=auth.authenticate,
+    render_error=errors.render_error,
     describe=actions.describe,
+    errors=errors.ERRORS,
     merchant_model=merchants.CubePayMerchant,
     webhooks=Webhooking(webhooks.POLICY, webhooks.events, webhooks.secret, merchants.endpoints),
     on_due=actions.on_due,
-    test_credentials=provider.test_credentials,
-    test_merchant=provider.test_merchant,
+    test_credentials=auth.test_credentials,
+    test_merchant=auth.test_merchant,
 )
 
 __all__ = ["CUBEPAY"]

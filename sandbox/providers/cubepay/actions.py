@@ -14,9 +14,8 @@ from sandbox.contract import Call, Reply
 from sandbox.errors import NotFound
 from sandbox.evm import random_address
 from sandbox.machine import Transition
-from sandbox.providers.cubepay import funds, schemas, validation
-from sandbox.providers.cubepay.accounts import NAME, settings
-from sandbox.providers.cubepay.lifecycle import LIFECYCLE
+from sandbox.providers.cubepay import ledger, settings, validation, wire
+from sandbox.providers.cubepay.lifecycle import LIFECYCLE, NAME
 from sandbox.providers.cubepay.records import CubePaySession, money
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 def _found(call: Call) -> CubePaySession:
     session = call.services.store.find(NAME, call.path_params["session_id"], CubePaySession)
     if session is None:
-        raise NotFound(schemas.SESSION_NOT_FOUND)
+        raise NotFound(wire.SESSION_NOT_FOUND)
     return session
 
 
@@ -39,7 +38,7 @@ def action_connect(call: Call) -> Reply:
     session, body = _found(call), _action_body(call)
     user = validation.address(body, "userAddress", required=False) or random_address(call.services.entropy)
     method = validation.text(body, "paymentMethodId", required=False, max_length=64)
-    call.services.emit(*funds.connect(session, user, method, call.now))
+    call.services.emit(*ledger.connect(session, user, method, call.now))
     return Reply(200, describe(session))
 
 
@@ -49,14 +48,14 @@ def action_fund(call: Call) -> Reply:
     amount = validation.amount(body, "amount") if body.get("amount") is not None else session.owed
     sender = validation.address(body, "fromAddress", required=False) or session.user_address
     sender = sender or random_address(call.services.entropy)
-    _, fired = funds.transfer(session, sender, amount, call.services.entropy, call.now)
+    _, fired = ledger.transfer(session, sender, amount, call.services.entropy, call.now)
     call.services.emit(*fired)
     return Reply(200, describe(session))
 
 
 def action_cancel(call: Call) -> Reply:
     session = _found(call)
-    call.services.emit(*funds.cancel(session, call.now))
+    call.services.emit(*ledger.cancel(session, call.now))
     return Reply(200, describe(session))
 
 
@@ -64,14 +63,14 @@ def action_fail(call: Call) -> Reply:
     """Body: error? (the reason recorded on a capture in flight)."""
     session = _found(call)
     reason = validation.text(_action_body(call), "error", required=False) or "Payment failed (sandbox fail action)."
-    call.services.emit(*funds.fail(session, reason, call.now))
+    call.services.emit(*ledger.fail(session, reason, call.now))
     return Reply(200, describe(session))
 
 
 def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     """Deadline sweep: settle captures that came due, then expire an unfunded session."""
     session: CubePaySession = record
-    fired = funds.settle_due(session, settings(sandbox).capture_outcome, sandbox.entropy, now)
+    fired = ledger.settle_due(session, settings.of(sandbox).capture_outcome, sandbox.entropy, now)
     expired = LIFECYCLE.expire_due(session, now)
     return fired + ([expired] if expired is not None else [])
 
@@ -79,10 +78,10 @@ def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
 def describe(record: Any) -> dict[str, Any]:
     """The control API's view: the API's own session, plus what only the sandbox knows."""
     session: CubePaySession = record
-    view = schemas.session_view(session)
+    view = wire.session_view(session)
     view["sandbox"] = {
         "merchant": session.merchant,
-        "expiresAt": schemas.timestamp(session.expires_at) if session.expires_at else None,
+        "expiresAt": wire.timestamp(session.expires_at) if session.expires_at else None,
         "receivedAmount": money(session.received),
         "paymentMethodId": session.payment_method_id,
         "requestId": session.request_id,
@@ -91,7 +90,7 @@ def describe(record: Any) -> dict[str, Any]:
                 "transactionHash": t.hash,
                 "fromAddress": t.sender,
                 "amount": money(t.amount),
-                "at": schemas.timestamp(t.at),
+                "at": wire.timestamp(t.at),
             }
             for t in session.transfers
         ],

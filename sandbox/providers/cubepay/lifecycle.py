@@ -1,4 +1,4 @@
-"""CubePay's payment-session lifecycle and settings, as data.
+"""CubePay's payment-session lifecycle, as data: its statuses and transition table.
 
 Statuses are the legacy docs' enum (api-overview/payment-sessions-api), spelled as documented
 (`CANCELED`, one L): CREATED | PENDING | FUNDED | CANCELED | CAPTURING | SUCCEEDED | ERROR.
@@ -13,17 +13,14 @@ payment-sdk/integration-guide/handle-payment-completion):
 
 Invented (FIDELITY.md): `expire` (an unfunded session is CANCELED after a TTL; no TTL is
 documented), `capture_failed` (a capture that ends in ERROR hands the session back to FUNDED,
-the funds still being in the one-time wallet), and every number in the settings.
+the funds still being in the one-time wallet); the numbers in `settings.py` are invented too.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
-
-from sandbox.clock import MAX_SECONDS
 from sandbox.machine import Lifecycle
+
+NAME = "cubepay"  # the provider's name: its mount prefix and its records' namespace in the store
 
 CREATED, PENDING, FUNDED, CANCELED = "CREATED", "PENDING", "FUNDED", "CANCELED"
 CAPTURING, SUCCEEDED, ERROR = "CAPTURING", "SUCCEEDED", "ERROR"
@@ -49,29 +46,4 @@ for _state in UNFUNDED:
 for _state in (CREATED, PENDING, FUNDED, CAPTURING):
     _table[(_state, "fail")] = ERROR
 
-LIFECYCLE = Lifecycle(provider="cubepay", initial=PENDING, table=_table)
-
-Network = Literal["ETHEREUM", "POLYGON", "SEPOLIA"]  # legacy enum (payment-sessions-api)
-TokenSymbol = Literal["USDC", "USD1"]  # "e.g. USDC, USD1" (payment-sessions-api)
-
-
-class CubePaySettings(BaseModel):
-    """Per-sandbox CubePay settings; every default not named in the docs is invented."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    network: Network = Field("SEPOLIA", description="network of new sessions (create-session example: SEPOLIA)")
-    token_symbol: TokenSymbol = Field("USDC", description="token of new sessions (docs' examples: USDC)")
-    currencies: list[str] = Field(["USD"], min_length=1, description="accepted `currency` values (docs show only USD)")
-    initial_status: Literal["PENDING", "CREATED"] = Field(
-        "PENDING", description="status of a new session: PENDING as the current docs' create example, or CREATED"
-    )
-    session_ttl_seconds: int = Field(
-        3600, ge=1, le=MAX_SECONDS, description="an unfunded session is CANCELED after this"
-    )
-    token_ttl_seconds: int = Field(3600, ge=1, le=MAX_SECONDS, description="lifetime of a paymentSessionToken")
-    capture_delay_seconds: float = Field(
-        0, ge=0, le=MAX_SECONDS, description="captures settle this long after the request"
-    )
-    capture_outcome: Literal["CAPTURED", "ERROR"] = Field("CAPTURED", description="how captures settle")
-    demo_api_key: str = Field("cubepay_sandbox_demo", min_length=1, description="the API key /cubepay/demo uses")
+LIFECYCLE = Lifecycle(provider=NAME, initial=PENDING, table=_table)

@@ -9,7 +9,7 @@ the merchant id, the public one the browser SDK is initialised with
 hands `CubePaySDK.init`, and names the built-in webhook inbox `cubepay-<merchant_id>`.
 
 Declaring any key turns on strict mode: only declared keys are accepted. Without declared keys
-every key is its own merchant, a digest of the key (`accounts.merchant_id`), as before. The
+every key is its own merchant, a digest of the key (`auth.merchant_id`), as before. The
 docs describe no IP allowlist for CubePay keys, so a block has none.
 """
 
@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.providers.cubepay import lifecycle, tokens, webhooks
-from sandbox.providers.cubepay.accounts import NAME, merchant_id
+from sandbox.providers.cubepay.lifecycle import NAME
 from sandbox.scenarios import ScenarioError
 from sandbox.webhooks import Endpoint
 
 if TYPE_CHECKING:
-    from sandbox.contract import ScenarioView, Services
+    from sandbox.contract import ScenarioView
 
 # Invented: API keys have no documented format; any visible-ASCII bearer value is a key, and
 # one that looks like a JWT is taken for a paymentSessionToken (so it cannot be declared).
@@ -98,15 +98,6 @@ def directory(scenario: ScenarioView) -> dict[str, str]:
     if problems:
         raise ScenarioError(problems)
     return keys
-
-
-def merchant_of_key(sandbox: Services, key: str) -> str | None:
-    """The merchant `key` names: the declared one in strict mode (None for an undeclared key),
-    else the key's own digest merchant (`accounts.merchant_id`)."""
-    declared = directory(sandbox.scenario)
-    if declared:
-        return declared.get(key)
-    return merchant_id(key)
 
 
 def endpoints(scenario: ScenarioView) -> dict[str, Endpoint]:

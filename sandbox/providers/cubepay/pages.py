@@ -18,8 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from sandbox.contract import Call, Operation, Reply
-from sandbox.providers.cubepay import merchants
-from sandbox.providers.cubepay.accounts import merchant_id, settings
+from sandbox.providers.cubepay import auth, settings
 
 _PAGES = Path(__file__).parent / "pages"
 SDK_FILE = "cubist-pay-client-sdk.umd.js"
@@ -40,8 +39,8 @@ def sdk_bundle(call: Call) -> Reply:
 def demo_page(call: Call) -> Reply:
     # The demo key's merchant: a declared one in a scenario that declares keys. An undeclared demo
     # key there keeps its digest id here, and the page's backend route gets the 401 (provider.py).
-    key = settings(call.services).demo_api_key
-    merchant = merchants.merchant_of_key(call.services, key) or merchant_id(key)
+    key = settings.of(call.services).demo_api_key
+    merchant = auth.merchant_of_key(call.services, key) or auth.merchant_id(key)
     page = _asset("demo.html").replace("{{MERCHANT_ID}}", html.escape(json.dumps(merchant)[1:-1]))
     return Reply(200, html=page)
 

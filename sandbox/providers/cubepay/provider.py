@@ -1,9 +1,9 @@
-"""CubePay's API: credentials, the operation table, handlers and the error envelope.
+"""CubePay's API: its HTTP handlers and the operation table.
 
 Base `https://api.pay.grain.inc` -> `/cubepay`. The new docs print `POST /payment-sessions`
 without a prefix but captures under `/api/v1/...`, and the legacy docs use `/api/v1/`
 everywhere (research: "path prefix inconsistency"), so every route answers under both.
-Errors are `{"error": "<message>"}` (payment-sdk/api-reference/error-codes). Every rule cites
+Errors are `{"error": "<message>"}` (errors.py). Every rule cites
 its page; what the docs do not say is marked `Invented:` and listed in FIDELITY.md.
 """
 
@@ -12,85 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from sandbox.contract import Call, Merchant, Operation, Reply
-from sandbox.errors import InvalidRequest, NotFound, SandboxError, Unauthorized
+from sandbox.contract import Call, Operation, Reply
+from sandbox.errors import InvalidRequest, NotFound
 from sandbox.evm import random_address
-from sandbox.providers.cubepay import funds, merchants, pages, schemas, tokens, validation
-from sandbox.providers.cubepay.accounts import NAME, merchant_id, settings
+from sandbox.providers.cubepay import ledger, pages, settings, tokens, validation, wire
+from sandbox.providers.cubepay.auth import Auth
+from sandbox.providers.cubepay.lifecycle import NAME
 from sandbox.providers.cubepay.records import CubePaySession, money
-
-
-class Auth(StrEnum):
-    """The credentials CubePay operations take (payment-sessions-api, create-payment-session)."""
-
-    API_KEY = "api_key"  # the merchant's API key: server routes
-    TOKEN = "token"  # the session's paymentSessionToken: the SDK's routes
-    SESSION = "session"  # either
-    DEMO = "demo"  # none: the demo page's backend route holds the demo merchant's key
-
-
-def authenticate(call: Call, need: Auth) -> Merchant:
-    if need is Auth.DEMO:  # the demo page's own backend route holds the demo merchant's key
-        return _api_key_owner(call, settings(call.services).demo_api_key)
-    scheme, _, credential = call.headers.text("authorization").partition(" ")
-    credential = credential.strip()
-    if scheme.lower() != "bearer" or not credential:
-        raise Unauthorized(schemas.TOKEN_REQUIRED if need is Auth.TOKEN else schemas.UNAUTHORIZED)
-    if tokens.looks_like_jwt(credential):
-        if need is Auth.API_KEY:  # payment-sessions-api: the token is for GET and the client routes only
-            raise Unauthorized(schemas.UNAUTHORIZED)
-        try:
-            claims = tokens.verify(tokens.signing_key(call.services.entropy), credential, call.now)
-        except tokens.TokenError as error:
-            raise Unauthorized(str(error)) from None
-        if claims["sub"] != call.path_params.get("session_id"):  # "scoped to this session" (create-payment-session)
-            raise Unauthorized(schemas.TOKEN_WRONG_SESSION)
-        return Merchant(claims["mid"], "session_token")
-    if need is Auth.TOKEN or not merchants.API_KEY.match(credential):
-        raise Unauthorized(schemas.TOKEN_REQUIRED if need is Auth.TOKEN else schemas.UNAUTHORIZED)
-    return _api_key_owner(call, credential)
-
-
-def _api_key_owner(call: Call, key: str) -> Merchant:
-    """The merchant an API key names; in strict mode (the scenario declares keys) an undeclared
-    key is refused like a revoked one: 401, "API key is missing, invalid, or revoked" (error-codes)."""
-    owner = merchants.merchant_of_key(call.services, key)
-    if owner is None:
-        call.notes.append("this scenario declares its CubePay API keys, and this key is not one of them")
-        raise Unauthorized(schemas.KEY_NOT_ACCEPTED)
-    return Merchant(owner, "api_key")
-
-
-def render_error(error: SandboxError, call: Call) -> Reply:
-    if error.message:
-        call.notes.append(error.message)
-    message = error.message
-    match error.code:
-        case "unauthorized":
-            return Reply(401, {"error": message or "Unauthorized"})
-        case "invalid_request" | "malformed_body" | "invalid_state":  # Invented for states: the docs list 400/401 only
-            return Reply(400, {"error": message or "Bad request"})
-        case "forbidden":  # Invented: 403 is not documented (reached only by a scenario fault)
-            return Reply(403, {"error": message or "Forbidden."})
-        case "not_found":  # Invented: 404 is not documented
-            return Reply(404, {"error": message or "Not found."})
-        case "conflict":  # Invented: 409 is not documented (reached only by a scenario fault)
-            return Reply(409, {"error": message or "Conflict."})
-        case "method_not_allowed":  # Invented
-            return Reply(405, {"error": "Method not allowed."})
-        case "payload_too_large":  # Invented
-            return Reply(413, {"error": "Request body too large."})
-        case "rate_limited":  # Invented: no limits are documented
-            return Reply(429, {"error": "Too many requests."}, {"Retry-After": str(error.retry_after or 1)})
-        case "unavailable":  # error-codes: 502 "upstream API unavailable"
-            return Reply(502, {"error": "Payment service unavailable."})
-    if error.reason == "idempotency_mismatch":  # Invented: replay of a requestId with another body
-        return Reply(400, {"error": schemas.REQUEST_ID_REUSED})
-    return Reply(500, {"error": "Internal server error."})
-
 
 # sessions ------------------------------------------------------------------------------------
 
@@ -100,10 +30,10 @@ def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
     amount = validation.amount(body, "amount")
     currency = validation.text(body, "currency", required=True, max_length=16)
     request_id = validation.text(body, "requestId", required=False)
-    config = settings(call.services)
+    config = settings.of(call.services)
     if currency not in config.currencies:  # Invented: only USD is ever shown
         supported = ", ".join(config.currencies)
-        raise InvalidRequest(schemas.UNSUPPORTED_CURRENCY.format(currency=currency, supported=supported))
+        raise InvalidRequest(wire.UNSUPPORTED_CURRENCY.format(currency=currency, supported=supported))
     entropy = call.services.entropy
     session = CubePaySession(
         id=f"ps_{entropy.text(24)}",  # docs' example: ps_abc123def456
@@ -123,14 +53,14 @@ def open_session(call: Call, body: dict[str, Any]) -> CubePaySession:
 
 
 def _token_for(call: Call, session: CubePaySession) -> str:
-    ttl = settings(call.services).token_ttl_seconds
+    ttl = settings.of(call.services).token_ttl_seconds
     return tokens.mint(tokens.signing_key(call.services.entropy), session.id, session.merchant, call.now, ttl)
 
 
 def create_payment_session(call: Call) -> Reply:
     """POST /payment-sessions: 200 (not 201) with the seed page's fields (api-reference/endpoints)."""
     session = open_session(call, validation.body_of(call.body))
-    return Reply(200, schemas.created(session, _token_for(call, session)))
+    return Reply(200, wire.created(session, _token_for(call, session)))
 
 
 def demo_create_session(call: Call) -> Reply:
@@ -147,12 +77,12 @@ def demo_create_session(call: Call) -> Reply:
 def _owned(call: Call) -> CubePaySession:
     session = call.services.store.find(NAME, call.path_params["session_id"], CubePaySession)
     if session is None or session.merchant != call.owner().id:  # another merchant's: the same 404
-        raise NotFound(schemas.SESSION_NOT_FOUND)
+        raise NotFound(wire.SESSION_NOT_FOUND)
     return session
 
 
 def get_payment_session(call: Call) -> Reply:
-    return Reply(200, schemas.session_view(_owned(call)))
+    return Reply(200, wire.session_view(_owned(call)))
 
 
 def connect_wallet(call: Call) -> Reply:
@@ -162,7 +92,7 @@ def connect_wallet(call: Call) -> Reply:
     user = validation.address(body, "userAddress", required=True)
     method = validation.text(body, "paymentMethodId", required=False, max_length=64)
     assert user is not None
-    call.services.emit(*funds.connect(session, user, method, call.now))
+    call.services.emit(*ledger.connect(session, user, method, call.now))
     return Reply(200, {"success": True})
 
 
@@ -172,7 +102,7 @@ def funding_transaction(call: Call) -> Reply:
     body = validation.body_of(call.body)
     tx = validation.tx_hash(body, "fundingTransactionHash")
     validation.boolean(body, "wait", False)  # Invented: the sandbox chain confirms at once, so wait changes nothing
-    funds.link(session, tx)
+    ledger.link(session, tx)
     return Reply(200, {"success": True})
 
 
@@ -184,7 +114,7 @@ def wallet_transfer(call: Call) -> Reply:
     if sender is None:
         raise InvalidRequest("Connect a wallet before sending the funding transaction.")
     amount = validation.amount(body, "amount") if body.get("amount") is not None else session.owed
-    landed, fired = funds.transfer(session, sender, amount, call.services.entropy, call.now)
+    landed, fired = ledger.transfer(session, sender, amount, call.services.entropy, call.now)
     call.services.emit(*fired)
     return Reply(200, {"transactionHash": landed.hash, "amount": money(amount), "status": session.status})
 
@@ -202,17 +132,19 @@ def create_capture(call: Call) -> Reply:
     field = "isFinalCapture" if "isFinalCapture" in body or "finalCapture" not in body else "finalCapture"
     final = validation.boolean(body, field, False)
     sandbox = call.services
-    made, fired = funds.capture(session, amount, final, request_id or "", settings(sandbox), sandbox.entropy, call.now)
+    made, fired = ledger.capture(
+        session, amount, final, request_id or "", settings.of(sandbox), sandbox.entropy, call.now
+    )
     sandbox.store.schedule(NAME, session.id, made.settles_at)
     sandbox.emit(*fired)
-    return Reply(202, schemas.capture_accepted(made))
+    return Reply(202, wire.capture_accepted(made))
 
 
 def get_capture(call: Call) -> Reply:
     made = _owned(call).capture(call.path_params["capture_id"])
     if made is None:
-        raise NotFound(schemas.CAPTURE_NOT_FOUND)
-    return Reply(200, schemas.capture_view(made))
+        raise NotFound(wire.CAPTURE_NOT_FOUND)
+    return Reply(200, wire.capture_view(made))
 
 
 def _request_id_key(scope: str) -> Callable[[Call], str | None]:
@@ -257,16 +189,6 @@ _API = (
     ),
     ("get_capture", "GET", "/payment-sessions/{session_id}/captures/{capture_id}", get_capture, Auth.API_KEY, None),
 )
-
-
-def test_credentials(tenant: str) -> dict[str, str]:
-    """The pytest plugin's fresh key for `tenant` (any visible-ASCII value is a key)."""
-    return {"api_key": f"cubepay_test_{tenant}"}
-
-
-def test_merchant(tenant: str) -> str:
-    """The merchant `test_credentials(tenant)` names: its key's digest (`accounts.merchant_id`)."""
-    return merchant_id(test_credentials(tenant)["api_key"])
 
 
 OPERATIONS = (

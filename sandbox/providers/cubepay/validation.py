@@ -12,7 +12,7 @@ from typing import Any
 
 from sandbox.errors import InvalidRequest
 from sandbox.evm import ADDRESS, TX_HASH, checksum_address
-from sandbox.providers.cubepay import schemas
+from sandbox.providers.cubepay import wire
 
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _MAX_AMOUNT = Decimal("1000000000000")  # Invented: a sanity cap so no amount overflows a display
@@ -20,7 +20,7 @@ _MAX_AMOUNT = Decimal("1000000000000")  # Invented: a sanity cap so no amount ov
 
 def body_of(call_body: Any) -> dict[str, Any]:
     if not isinstance(call_body, dict):
-        raise InvalidRequest(schemas.NOT_JSON)
+        raise InvalidRequest(wire.NOT_JSON)
     return call_body
 
 
@@ -32,10 +32,10 @@ def text(body: dict[str, Any], field: str, *, required: bool, max_length: int = 
     value = body.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise _fail(schemas.REQUIRED, field)
+            raise _fail(wire.REQUIRED, field)
         return None
     if not isinstance(value, str) or len(value) > max_length:
-        raise _fail(schemas.NOT_A_STRING, field)
+        raise _fail(wire.NOT_A_STRING, field)
     return value.strip()
 
 
@@ -44,15 +44,15 @@ def amount(body: dict[str, Any], field: str, *, allow_zero: bool = False) -> Dec
     raw = text(body, field, required=True, max_length=64)
     assert raw is not None
     if not _DECIMAL.match(raw):
-        raise _fail(schemas.NOT_POSITIVE, field)
+        raise _fail(wire.NOT_POSITIVE, field)
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise _fail(schemas.NOT_POSITIVE, field) from None
+        raise _fail(wire.NOT_POSITIVE, field) from None
     if value > _MAX_AMOUNT or (value == 0 and not allow_zero):  # handle-errors: "is zero, or negative" -> 400
-        raise _fail(schemas.NOT_POSITIVE, field)
+        raise _fail(wire.NOT_POSITIVE, field)
     if value.as_tuple().exponent < -6:  # type: ignore[operator]  # USDC has 6 decimals (invented limit)
-        raise _fail(schemas.TOO_PRECISE, field)
+        raise _fail(wire.TOO_PRECISE, field)
     return value
 
 
@@ -61,7 +61,7 @@ def boolean(body: dict[str, Any], field: str, default: bool) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise _fail(schemas.NOT_BOOLEAN, field)
+        raise _fail(wire.NOT_BOOLEAN, field)
     return value
 
 
@@ -71,7 +71,7 @@ def address(body: dict[str, Any], field: str, *, required: bool) -> str | None:
     if raw is None:
         return None
     if not ADDRESS.match(raw):
-        raise _fail(schemas.NOT_ADDRESS, field)
+        raise _fail(wire.NOT_ADDRESS, field)
     return checksum_address(raw)
 
 
@@ -79,5 +79,5 @@ def tx_hash(body: dict[str, Any], field: str) -> str:
     raw = text(body, field, required=True, max_length=66)
     assert raw is not None
     if not TX_HASH.match(raw):
-        raise _fail(schemas.NOT_TX_HASH, field)
+        raise _fail(wire.NOT_TX_HASH, field)
     return raw.lower()

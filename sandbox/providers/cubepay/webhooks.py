@@ -6,7 +6,7 @@ webhook when the capture completes" (handle-payment-completion), its payload car
 status, and handlers should be idempotent and "always return 200" (handle-errors, error-codes).
 
 Invented (FIDELITY.md, CubePay): everything else. One POST per status change; the body is the
-`GET /payment-sessions/{id}` object (`schemas.session_view`); header `X-CubePay-Signature` =
+`GET /payment-sessions/{id}` object (`wire.session_view`); header `X-CubePay-Signature` =
 lowercase hex HMAC-SHA256 of the raw body, keyed with the merchant's webhook secret (default
 `whsec_test_<merchant>`); success is HTTP 200 (the docs tell handlers to always answer 200);
 six attempts: immediately, then 1 min, 5 min, 30 min, 2 h and 6 h later, 10 s each.
@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.machine import Transition
-from sandbox.providers.cubepay import lifecycle, schemas
+from sandbox.providers.cubepay import lifecycle, wire
 from sandbox.webhooks import Event, Policy
 
 # Invented: the header name (no signature scheme is public).
@@ -37,7 +37,7 @@ def events(step: Transition, record: Any) -> list[Event]:
     """
     if record is None or step.after == step.before:
         return []
-    return [Event(step.after, {**schemas.session_view(record), "status": step.after})]
+    return [Event(step.after, {**wire.session_view(record), "status": step.after})]
 
 
 def sign(body: bytes, secret: str, now: datetime) -> dict[str, str]:

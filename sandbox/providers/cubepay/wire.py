@@ -4,7 +4,7 @@ Sources: payment-sdk/integration-guide/create-payment-session (the seed page: th
 response), payment-sdk/api-reference/endpoints (GET session, captures, capture object),
 api-overview/payment-sessions-api (legacy: the full session with `captures[]` and the amount
 fields), payment-sdk/api-reference/error-codes (`{"error": "<message>"}`). Shapes only;
-behaviour lives in `provider.py` and `funds.py`.
+behaviour lives in `provider.py` and `ledger.py`.
 """
 
 from __future__ import annotations

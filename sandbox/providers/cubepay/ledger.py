@@ -15,7 +15,7 @@ from sandbox.entropy import Entropy
 from sandbox.errors import InvalidRequest, InvalidState
 from sandbox.evm import random_tx_hash
 from sandbox.machine import Transition
-from sandbox.providers.cubepay import schemas
+from sandbox.providers.cubepay import wire
 from sandbox.providers.cubepay.lifecycle import (
     CAPTURE_CAPTURED,
     CAPTURE_CAPTURING,
@@ -24,9 +24,9 @@ from sandbox.providers.cubepay.lifecycle import (
     LIFECYCLE,
     PENDING,
     UNFUNDED,
-    CubePaySettings,
 )
 from sandbox.providers.cubepay.records import Capture, CubePaySession, Transfer, money
+from sandbox.providers.cubepay.settings import CubePaySettings
 
 # connect-wallet's documented example id is "pm_usdc_polygon": pm_<token>_<network> (pattern inferred).
 
@@ -75,7 +75,7 @@ def link(session: CubePaySession, tx_hash: str) -> None:
     """funding-transaction: the client names the transaction its wallet submitted."""
     landed = session.transfer(tx_hash)
     if landed is None:
-        raise InvalidRequest(schemas.TX_NOT_FOUND.format(tx=tx_hash, network=session.network))
+        raise InvalidRequest(wire.TX_NOT_FOUND.format(tx=tx_hash, network=session.network))
     session.user_submitted_tx = landed.hash
 
 
@@ -106,14 +106,14 @@ def capture(
 ) -> tuple[Capture, list[Transition]]:
     """captures-api: only FUNDED sessions, `captureAmount <= capturableAmount`; 202, async."""
     if session.status != FUNDED:
-        raise InvalidState(schemas.NOT_CAPTURABLE.format(status=session.status), reason="not_funded")
+        raise InvalidState(wire.NOT_CAPTURABLE.format(status=session.status), reason="not_funded")
     capturable = session.capturable
     if amount > capturable:
         raise InvalidRequest(
-            schemas.OVER_CAPTURE.format(amount=money(amount), capturable=money(capturable)), reason="over_capture"
+            wire.OVER_CAPTURE.format(amount=money(amount), capturable=money(capturable)), reason="over_capture"
         )
     if amount == 0 and not final:
-        raise InvalidRequest(schemas.NOT_POSITIVE.format(field="captureAmount"))
+        raise InvalidRequest(wire.NOT_POSITIVE.format(field="captureAmount"))
     refund = session.received - session.captured - session.refunded - amount if final else Decimal(0)
     settles_at = now + timedelta(seconds=settings.capture_delay_seconds)
     made = Capture(f"cap_{entropy.text(24)}", now, settles_at, amount, refund, final, request_id)
