@@ -8,12 +8,12 @@ Registered through the `pytest11` entry point; importing it starts nothing.
 - `sandbox` (function): a `SandboxHandle` for this test, with fresh credentials of its own
   (a tenant no other test sees), provider base URLs, clock control, the payer's actions, the
   request journal and the webhook log. On a server this process owns, the sandbox is reset
-  before each test; on an external one it is not (other workers share it), and isolation comes
-  from the credentials.
+  before each test; on an external one (shared with other workers and jobs), each test gets a
+  namespace of its own (`/ns/{name}`: its own clock, scenario and state), dropped after it.
 - `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a file path, a
   YAML string or a dict) before the test; with `strict`, a fault or webhook rule declared with `times:`
   that never fired fails the test, naming the rule. On a server this process owns, the
-  server's own scenario is put back after the test; an external server keeps the loaded one.
+  server's own scenario is put back after the test; on an external one it lived in the test's namespace.
 
 freezegun: in in-process mode with a running sandbox clock (the default), the sandbox reads
 time through `datetime.now`, which freezegun patches, so the sandbox clock follows frozen and
@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -113,16 +114,20 @@ def sandbox_server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
 class SandboxHandle:
     """One test's view of the sandbox. `http` is an httpx client on it (in every mode)."""
 
-    def __init__(self, server: SandboxServer, tenant: str) -> None:
+    def __init__(self, server: SandboxServer, tenant: str, namespace: str | None = None) -> None:
         self.server = server
         self.http = server.http
         self.tenant = tenant
+        self.namespace = namespace  # this test's own namespace on a shared server, else None
         self._providers: dict[str, Any] | None = None
 
     # where things are ---------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        return self.server.base_url
+        """The sandbox this test talks to: the server's root, or its own namespace on a shared server."""
+        if self.namespace is None:
+            return self.server.base_url
+        return f"{self.server.base_url}/ns/{self.namespace}"
 
     @property
     def in_process(self) -> bool:
@@ -131,7 +136,9 @@ class SandboxHandle:
 
     def providers(self) -> dict[str, Any]:
         if self._providers is None:
-            listed = self._ok(self.http.get("/_sandbox/providers", params={"tenant": self.tenant}))["providers"]
+            listed = self._ok(self.http.get(self.base_url + "/_sandbox/providers", params={"tenant": self.tenant}))[
+                "providers"
+            ]
             self._providers = {item["name"]: item for item in listed}
         return self._providers
 
@@ -149,12 +156,12 @@ class SandboxHandle:
 
     # control ------------------------------------------------------------------------------
     def reset(self) -> None:
-        self._ok(self.http.post("/_sandbox/reset"))
+        self._ok(self.http.post(self.base_url + "/_sandbox/reset"))
 
     def load_scenario(self, scenario: str | Path | dict[str, Any], source: str | None = None) -> dict[str, Any]:
         text, named = _scenario_text(scenario)
         response = self.http.put(
-            "/_sandbox/scenario",
+            self.base_url + "/_sandbox/scenario",
             content=text.encode(),
             params={"source": source or named},
             headers={"content-type": "application/yaml"},
@@ -164,44 +171,44 @@ class SandboxHandle:
         return _object(response)
 
     def now(self) -> str:
-        return str(self._ok(self.http.get("/_sandbox/clock"))["now"])
+        return str(self._ok(self.http.get(self.base_url + "/_sandbox/clock"))["now"])
 
     def advance(self, seconds: float) -> dict[str, Any]:
-        return self._ok(self.http.post("/_sandbox/clock/advance", json={"seconds": seconds}))
+        return self._ok(self.http.post(self.base_url + "/_sandbox/clock/advance", json={"seconds": seconds}))
 
     def set_time(self, instant: str) -> dict[str, Any]:
-        return self._ok(self.http.post("/_sandbox/clock/set", json={"now": instant}))
+        return self._ok(self.http.post(self.base_url + "/_sandbox/clock/set", json={"now": instant}))
 
     def act(self, provider: str, session_id: str, action: str, **body: Any) -> httpx.Response:
         """Play the payer's or the network's side; returns the raw response (it may be a provider error)."""
-        return self.http.post(f"/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json=body)
+        return self.http.post(f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json=body)
 
     def session(self, provider: str, session_id: str) -> dict[str, Any]:
-        return self._ok(self.http.get(f"/_sandbox/{provider}/sessions/{session_id}"))
+        return self._ok(self.http.get(f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}"))
 
     def requests(self, provider: str | None = None) -> list[dict[str, Any]]:
         params = {"provider": provider} if provider else {}
-        return list(self._ok(self.http.get("/_sandbox/requests", params=params))["requests"])
+        return list(self._ok(self.http.get(self.base_url + "/_sandbox/requests", params=params))["requests"])
 
     def webhooks(self, **filters: str) -> list[dict[str, Any]]:
-        return list(self._ok(self.http.get("/_sandbox/webhooks", params=filters))["deliveries"])
+        return list(self._ok(self.http.get(self.base_url + "/_sandbox/webhooks", params=filters))["deliveries"])
 
     def flush_webhooks(self) -> list[str]:
-        return list(self._ok(self.http.post("/_sandbox/webhooks/flush"))["attempted"])
+        return list(self._ok(self.http.post(self.base_url + "/_sandbox/webhooks/flush"))["attempted"])
 
     def set_webhook_endpoint(
         self, provider: str, url: str | None, secret: str | None = None, events: list[str] | None = None
     ) -> dict[str, Any]:
         merchant = self.merchant(provider)
         body = {"url": url, "secret": secret, "events": events}
-        return self._ok(self.http.put(f"/_sandbox/webhooks/endpoints/{provider}/{merchant}", json=body))
+        return self._ok(self.http.put(f"{self.base_url}/_sandbox/webhooks/endpoints/{provider}/{merchant}", json=body))
 
     def inbox(self, name: str) -> list[dict[str, Any]]:
-        return list(self._ok(self.http.get(f"/_sandbox/inbox/{name}"))["deliveries"])
+        return list(self._ok(self.http.get(f"{self.base_url}/_sandbox/inbox/{name}"))["deliveries"])
 
     def unfired_rules(self) -> list[str]:
         """Fault and webhook rules declared with `times:` that never fired, as readable lines."""
-        active = self._ok(self.http.get("/_sandbox/scenario"))
+        active = self._ok(self.http.get(self.base_url + "/_sandbox/scenario"))
         rules = (active.get("faults") or []) + (active.get("webhooks") or [])
         return [
             f"{rule['name']} (times: {rule['when']['times']}, matched {rule['matched']}): {rule['match']}"
@@ -232,9 +239,32 @@ def tenant_for(nodeid: str) -> str:
     return "t" + hashlib.sha256(f"{worker}:{nodeid}".encode()).hexdigest()[:16]
 
 
+RUN = secrets.token_hex(4)  # this pytest run, so two CI jobs running the same test never share a namespace
+
+
+def namespace_for(nodeid: str) -> str:
+    """The namespace a test gets on a shared server: its own for this run (SANDBOX_RUN_ID pins the
+    run's part, for ids that repeat from run to run)."""
+    run = os.environ.get("SANDBOX_RUN_ID", RUN)
+    return f"pytest-{run}-{tenant_for(nodeid)}"[:64]
+
+
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest, sandbox_server: SandboxServer) -> Iterator[SandboxHandle]:
-    handle = SandboxHandle(sandbox_server, tenant_for(request.node.nodeid))
+    # On a shared server (`--sandbox-url`) each test plays in a namespace of its own, dropped after
+    # it: its clock moves and scenarios touch nobody else, and the server is left as it was.
+    namespace = None if sandbox_server.owned else namespace_for(request.node.nodeid)
+    handle = SandboxHandle(sandbox_server, tenant_for(request.node.nodeid), namespace)
+    try:
+        yield from _prepared(request, sandbox_server, handle)
+    finally:
+        if namespace is not None:
+            sandbox_server.http.delete(f"{sandbox_server.base_url}/_sandbox/namespaces/{namespace}")
+
+
+def _prepared(
+    request: pytest.FixtureRequest, sandbox_server: SandboxServer, handle: SandboxHandle
+) -> Iterator[SandboxHandle]:
     marker = request.node.get_closest_marker("sandbox")
     options = dict(marker.kwargs) if marker else {}
     if sandbox_server.owned:
@@ -246,7 +276,7 @@ def sandbox(request: pytest.FixtureRequest, sandbox_server: SandboxServer) -> It
             base = loaded if isinstance(loaded, dict) else _as_dict(loaded)
             loaded = {**base, "seed": seed}
         if sandbox_server.owned and sandbox_server.base_scenario is None:
-            active = handle._ok(handle.http.get("/_sandbox/scenario"))
+            active = handle._ok(handle.http.get(handle.base_url + "/_sandbox/scenario"))
             sandbox_server.base_scenario = {**active["scenario"], "seed": active["seed"]}
         handle.load_scenario(loaded)
     yield handle
