@@ -19,30 +19,21 @@ from typing import Any
 
 from sandbox import jsonwire
 from sandbox.contract import Call, Reply
-from sandbox.errors import InvalidRequest, NotFound, SandboxError
+from sandbox.errors import InvalidRequest, NotFound
 from sandbox.evm import random_tx_hash
-from sandbox.providers.cdp import ledger, validation
+from sandbox.providers.cdp import ledger, settings, validation
 from sandbox.providers.cdp.chains import CHAIN_IDS, DECIMALS, NETWORK_OF_CHAIN, ONCHAIN_ASSET, TOKEN_NAME, USDC, caip2
-from sandbox.providers.cdp.lifecycle import Outcome
+from sandbox.providers.cdp.errors import PaymentRequired
+from sandbox.providers.cdp.lifecycle import NAME, Outcome
 from sandbox.providers.cdp.records import CdpSession, money
-from sandbox.providers.cdp.schemas import INVALID_QUERY, PAYMENT_REQUIRED, SESSION_NOT_FOUND, action_view, x402_path
+from sandbox.providers.cdp.wire import INVALID_QUERY, SESSION_NOT_FOUND, action_view, x402_path
 
 CB_AUTHZ_ID = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 
 
-class PaymentRequired(SandboxError):
-    """x402's 402: the Error body plus a base64 `PAYMENT-REQUIRED` challenge header."""
-
-    code = "payment_required"
-
-    def __init__(self, challenge: str) -> None:
-        super().__init__(PAYMENT_REQUIRED)
-        self.challenge = challenge
-
-
 def find(call: Call) -> CdpSession:
-    session = call.services.store.find("cdp", call.path_params["session_id"], CdpSession)
+    session = call.services.store.find(NAME, call.path_params["session_id"], CdpSession)
     if session is None:
         raise NotFound(SESSION_NOT_FOUND)
     return session
@@ -157,7 +148,7 @@ def wallet_options(call: Call) -> Reply:
     if not 1 <= len(asset) <= 42:
         raise InvalidRequest(INVALID_QUERY)
     ledger.check_authorizable(session, call.now)
-    unfunded = {address.lower() for address in ledger.settings(call.services).unfunded_addresses}
+    unfunded = {address.lower() for address in settings.of(call.services).unfunded_addresses}
     required = money(session.amount, session.scale)
     options: list[dict[str, Any]] = []
     ineligible: list[dict[str, Any]] = []
@@ -199,13 +190,9 @@ def wallet_options(call: Call) -> Reply:
 # POST .../authorizations/wallet -------------------------------------------------------------
 
 
-def _body(call: Call) -> dict[str, Any]:
-    return {} if call.body is None else call.json_object()
-
-
 def authorize_wallet(call: Call) -> Reply:
     session = find(call)
-    body = _body(call)
+    body = validation.optional_body(call)
     ledger.check_authorizable(session, call.now)
     option = session.wallet_options.get(validation.string(body.get("optionId"), "optionId"))
     if option is None:
@@ -307,7 +294,7 @@ def authorize_coinbase(call: Call) -> Reply:
     session = find(call)
     if not CB_AUTHZ_ID.match(call.headers.text("cb-authz-id")):
         raise InvalidRequest("The cb-authz-id header must be a lowercase UUID v4.")
-    body = _body(call)
+    body = validation.optional_body(call)
     metadata = validation.metadata(body.get("metadata"))
     ledger.check_authorizable(session, call.now)
     token = call.headers.text("authorization").partition(" ")[2].strip()
