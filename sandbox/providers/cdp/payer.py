@@ -14,15 +14,14 @@ import binascii
 import hashlib
 import json
 import re
-from decimal import Decimal
 from typing import Any
 
 from sandbox import jsonwire
 from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.evm import random_tx_hash
-from sandbox.providers.cdp import ledger, settings, validation
-from sandbox.providers.cdp.chains import CHAIN_IDS, DECIMALS, NETWORK_OF_CHAIN, ONCHAIN_ASSET, TOKEN_NAME, USDC, caip2
+from sandbox.providers.cdp import chains, ledger, settings, validation
+from sandbox.providers.cdp.chains import NETWORK_OF_CHAIN, ONCHAIN_ASSET, USDC, caip2
 from sandbox.providers.cdp.errors import PaymentRequired
 from sandbox.providers.cdp.lifecycle import NAME, Outcome
 from sandbox.providers.cdp.records import CdpSession, money
@@ -45,10 +44,6 @@ def _network(session: CdpSession) -> str:
 
 def _address(call: Call) -> str:
     return "0x" + call.services.entropy.hex(40)
-
-
-def _atomic(value: Decimal) -> str:
-    return str(int(value.scaleb(DECIMALS)))
 
 
 def default_source(call: Call, session: CdpSession) -> dict[str, Any]:
@@ -97,47 +92,6 @@ def _addresses(call: Call) -> list[str]:
     return found
 
 
-def _payload(call: Call, session: CdpSession, payer: str, network: str) -> dict[str, Any]:
-    """One EIP-3009 TransferWithAuthorization to sign (the spec's options example)."""
-    address_type = [{"name": name, "type": "address"} for name in ("from", "to")]
-    return {
-        "payloadId": f"payload_{call.services.entropy.uuid4()}",
-        "type": "eip3009",
-        "data": {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "TransferWithAuthorization": [
-                    *address_type,
-                    {"name": "value", "type": "uint256"},
-                    {"name": "validAfter", "type": "uint256"},
-                    {"name": "validBefore", "type": "uint256"},
-                    {"name": "nonce", "type": "bytes32"},
-                ],
-            },
-            "primaryType": "TransferWithAuthorization",
-            "domain": {
-                "name": TOKEN_NAME[ONCHAIN_ASSET[session.asset]],
-                "version": "2",
-                "chainId": CHAIN_IDS[network],
-                "verifyingContract": USDC[network],
-            },
-            "message": {
-                "from": payer,
-                "to": session.target.get("address", USDC[network]),
-                "value": _atomic(session.amount),
-                "validAfter": "0",
-                "validBefore": str(int(session.expiries["authorizationExpiresAt"].timestamp())),
-                "nonce": "0x" + call.services.entropy.hex(64),
-            },
-        },
-    }
-
-
 def wallet_options(call: Call) -> Reply:
     session = find(call)
     addresses = _addresses(call)
@@ -180,7 +134,7 @@ def wallet_options(call: Call) -> Reply:
                 "amount": required,
                 "asset": asset,
                 "network": network,
-                "payloads": [_payload(call, session, address, network)],
+                "payloads": [chains.transfer_payload(call, session, address, network)],
             }
             session.wallet_options[option_id] = option  # remembered, not shown: the read stays stateless
             options.append(option)
@@ -233,7 +187,7 @@ def _challenge(call: Call, session: CdpSession) -> str:
                 {
                     "scheme": "exact",
                     "network": caip2(network),
-                    "amount": _atomic(session.amount),
+                    "amount": chains.atomic(session.amount),
                     "asset": USDC[network],
                     "payTo": session.target["address"],
                     "maxTimeoutSeconds": 60,
