@@ -1,23 +1,25 @@
 """Coinbase CDP v2 Payment Sessions (docs.cdp.coinbase.com, the payment-sessions OpenAPI spec)."""
 
 from sandbox.contract import ProviderSpec, Webhooking
-from sandbox.providers.cdp import auth, ledger, provider, webhooks
-from sandbox.providers.cdp.lifecycle import LIFECYCLE, CdpSettings
+from sandbox.providers.cdp import actions, auth, errors, provider, webhooks
+from sandbox.providers.cdp.lifecycle import LIFECYCLE, NAME
+from sandbox.providers.cdp.settings import CdpSettings
 
 CDP = ProviderSpec(
-    name="cdp",
+    name=NAME,
     title="Coinbase CDP v2 Payment Sessions",
-    base_path="/cdp/platform",
+    base_path=f"/{NAME}/platform",
     lifecycle=LIFECYCLE,
     settings_model=CdpSettings,
     operations=provider.OPERATIONS,
-    actions=provider.ACTIONS,
-    authenticate=provider.authenticate,
-    render_error=provider.render_error,
-    describe=provider.describe,
+    actions=actions.ACTIONS,
+    authenticate=auth.authenticate,
+    render_error=errors.render_error,
+    describe=actions.describe,
+    errors=errors.ERRORS,
     webhooks=Webhooking(webhooks.POLICY, webhooks.events, webhooks.secret),
-    on_due=ledger.on_due,
+    on_due=actions.on_due,
     test_credentials=auth.test_credentials,
 )
 
-__all__ = ["CDP"]
+__all__ = ["CDP", "NAME"]

@@ -1,4 +1,5 @@
-"""CDP's merchant Bearer JWT (apiKeyAuth), checked the way the SDKs sign it.
+"""Who a CDP call is from: the merchant's Bearer JWT (apiKeyAuth), checked the way the SDKs sign
+it; the payer (no credential); a Coinbase OAuth token (`authenticate` dispatches on `Auth`).
 
 The SDKs (cdp-sdk `cdp/auth/utils/jwt.py`) sign each request with the API key secret:
 header `{alg: EdDSA|ES256, kid: <key id>, typ: JWT, nonce}`, claims `{sub: <key id>, iss: "cdp",
@@ -12,7 +13,7 @@ sandbox checks what the token says about itself:
   (the client signs with its own clock; the sandbox clock may have been moved by days), and
   `uris` must name this very request.
 
-Every failure is 401 `unauthorized`.
+Every failure is 401 `unauthorized`; a CDP JWT where a Coinbase OAuth token is due is 403.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from sandbox.contract import Call, Merchant
-from sandbox.errors import Unauthorized
-from sandbox.providers.cdp.lifecycle import ApiKey, CdpSettings
+from sandbox.errors import Forbidden, Unauthorized
+from sandbox.providers.cdp.lifecycle import NAME
+from sandbox.providers.cdp.records import CdpSession
+from sandbox.providers.cdp.settings import ApiKey, CdpSettings
+from sandbox.providers.cdp.settings import of as settings_of
 
 # PyJWT and cryptography are imported on the first CDP request, not at startup: together they
 # cost more time to first answer and resident memory than the rest of the CDP provider.
@@ -69,7 +73,25 @@ def claims_of(token: str) -> dict[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
-def authenticate(call: Call, settings: CdpSettings) -> Merchant:
+def authenticate(call: Call, need: Auth) -> Merchant:
+    """`jwt`: the merchant's API-key JWT. `payer`: no credential; the session's owner is the
+    tenant (for idempotency). `coinbase`: a Coinbase OAuth bearer token, not a CDP JWT."""
+    if need is Auth.JWT:
+        return _jwt(call, settings_of(call.services))
+    if need is Auth.COINBASE:
+        token = bearer(call)
+        if token is None:
+            raise Unauthorized("missing Authorization: Bearer <Coinbase OAuth token>")
+        claims = claims_of(token)
+        if claims is not None and claims.get("iss") == "cdp":  # the spec's wrong_auth_type example
+            raise Forbidden(
+                "This endpoint requires a Coinbase OAuth bearer token; CDP API key tokens are not accepted."
+            )
+    session = call.services.store.find(NAME, call.path_params.get("session_id", ""), CdpSession)
+    return Merchant(session.merchant if session is not None else "", "payer")
+
+
+def _jwt(call: Call, settings: CdpSettings) -> Merchant:
     token = bearer(call)
     if token is None:
         raise Unauthorized("missing Authorization: Bearer <JWT signed with your CDP API key>")

@@ -1,4 +1,5 @@
-"""Onchain facts the payer-side answers print: chain ids and stablecoin contracts per network.
+"""Onchain facts the payer-side answers print: chain ids and stablecoin contracts per network,
+and the EIP-3009 transfer a wallet option asks the payer to sign.
 
 Chain ids are the networks' public EIP-155 ids. USDC contracts are Circle's published
 addresses (the spec's examples use Base's 0x8335... and Base Sepolia's 0x036C...). EURC and
@@ -7,6 +8,12 @@ the fiat assets have no contract here: the sandbox pays them in USDC's contract 
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sandbox.contract import Call
+from sandbox.providers.cdp.records import CdpSession
 
 CHAIN_IDS = {
     "arbitrum": 42161,
@@ -45,3 +52,49 @@ NETWORK_OF_CHAIN = {f"eip155:{chain}": network for network, chain in CHAIN_IDS.i
 def caip2(network: str) -> str:
     """x402 v2 names networks as CAIP-2 ids (`eip155:84532` in the spec's PAYMENT-REQUIRED example)."""
     return f"eip155:{CHAIN_IDS[network]}"
+
+
+def atomic(value: Decimal) -> str:
+    """An amount in the token's smallest unit (6 decimals)."""
+    return str(int(value.scaleb(DECIMALS)))
+
+
+def transfer_payload(call: Call, session: CdpSession, payer: str, network: str) -> dict[str, Any]:
+    """One EIP-3009 TransferWithAuthorization to sign (the spec's options example)."""
+    address_type = [{"name": name, "type": "address"} for name in ("from", "to")]
+    return {
+        "payloadId": f"payload_{call.services.entropy.uuid4()}",
+        "type": "eip3009",
+        "data": {
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "TransferWithAuthorization": [
+                    *address_type,
+                    {"name": "value", "type": "uint256"},
+                    {"name": "validAfter", "type": "uint256"},
+                    {"name": "validBefore", "type": "uint256"},
+                    {"name": "nonce", "type": "bytes32"},
+                ],
+            },
+            "primaryType": "TransferWithAuthorization",
+            "domain": {
+                "name": TOKEN_NAME[ONCHAIN_ASSET[session.asset]],
+                "version": "2",
+                "chainId": CHAIN_IDS[network],
+                "verifyingContract": USDC[network],
+            },
+            "message": {
+                "from": payer,
+                "to": session.target.get("address", USDC[network]),
+                "value": atomic(session.amount),
+                "validAfter": "0",
+                "validBefore": str(int(session.expiries["authorizationExpiresAt"].timestamp())),
+                "nonce": "0x" + call.services.entropy.hex(64),
+            },
+        },
+    }

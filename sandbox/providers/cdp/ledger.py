@@ -3,9 +3,9 @@
 Every action is created `pending` and settles `succeeded` or `failed` later ("This is an
 asynchronous operation", capture/void/refund; "transitions asynchronously", authorize). The
 sandbox settles it `settlement.delay_seconds` after creation on the sandbox clock: the
-action's deadline is put in the store, and `on_due` (run before every request, on every tick
-and when the clock is moved) settles what came due. With the default delay of 0 the next
-request sees the action settled. The control API's `settle` settles at once.
+action's deadline is put in the store, and `actions.on_due` (run before every request, on
+every tick and when the clock is moved) settles what came due. With the default delay of 0
+the next request sees the action settled. The control API's `settle` settles at once.
 
 Guards, in order: canceled, another action pending, state, balance, deadline, amount.
 """
@@ -20,17 +20,20 @@ from sandbox.clock import iso
 from sandbox.errors import InvalidRequest, InvalidState
 from sandbox.evm import random_tx_hash
 from sandbox.machine import Transition
-from sandbox.providers.cdp import webhooks
-from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, DEADLINE_OF, LIFECYCLE, CdpSettings, Outcome, is_pending
+from sandbox.providers.cdp import settings, webhooks
+from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, LIFECYCLE, NAME, Outcome, is_pending
 from sandbox.providers.cdp.records import Action, CdpSession
-from sandbox.providers.cdp.schemas import CANNOT_AUTHORIZE, FAILURES
+from sandbox.providers.cdp.wire import CANNOT_AUTHORIZE, FAILURES
 
 if TYPE_CHECKING:
     from sandbox.contract import Services
 
-
-def settings(sandbox: Services) -> CdpSettings:
-    return sandbox.provider_settings("cdp", CdpSettings)
+# The action a deadline guards, and the error past it (ErrorType: authorization_expired, ...).
+DEADLINE_OF = {
+    "authorization": "authorizationExpiresAt",
+    "capture": "captureExpiresAt",
+    "refund": "refundExpiresAt",
+}
 
 
 def new_id(sandbox: Services, prefix: str) -> str:
@@ -105,7 +108,7 @@ def begin(
     **fields: Any,
 ) -> tuple[Action, Transition]:
     """Create a pending action, move the session to `<kind>_pending`, schedule its settlement."""
-    plan = settings(sandbox).settlement
+    plan = settings.of(sandbox).settlement
     action = Action(
         kind=kind,
         id=new_id(sandbox, kind),  # the spec's prefixes are the kinds: capture_<uuid>, ...
@@ -122,7 +125,7 @@ def begin(
     step = LIFECYCLE.fire(session, kind, now, kind=kind, action_id=action.id, status="pending")
     session.actions[kind].append(action)
     session.updated_at = now
-    sandbox.store.schedule("cdp", session.id, action.settle_at)
+    sandbox.store.schedule(NAME, session.id, action.settle_at)
     return action, webhooks.stamp(sandbox, session, step, action)
 
 
@@ -161,12 +164,3 @@ def _apply(session: CdpSession, action: Action) -> None:
         session.released += session.capturable
     else:
         session.refunded += action.amount
-
-
-def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
-    """Settle every pending action whose settlement time came; stamped at that time, not now."""
-    session: CdpSession = record
-    steps: list[Transition] = []
-    while (action := session.pending()) is not None and action.settle_at <= now:
-        steps += settle(sandbox, session, action, action.planned, action.settle_at)
-    return steps

@@ -23,7 +23,7 @@ from sandbox.errors import InvalidRequest, InvalidState, NotFound
 from sandbox.providers.cdp import payer
 from sandbox.providers.cdp.lifecycle import CREATED, RESULTS
 from sandbox.providers.cdp.records import CdpSession, money
-from sandbox.providers.cdp.schemas import hosted_path
+from sandbox.providers.cdp.wire import hosted_path
 
 _TEMPLATE = Template((Path(__file__).parent / "pages" / "checkout.html").read_text())
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sandbox.contract import Call
 from sandbox.errors import InvalidRequest
-from sandbox.providers.cdp.schemas import INVALID_QUERY
+from sandbox.providers.cdp.wire import INVALID_QUERY
 
 T = TypeVar("T")
 DEFAULT_SIZE = 20  # components/parameters/PageSize default

@@ -14,35 +14,25 @@ import binascii
 import hashlib
 import json
 import re
-from decimal import Decimal
 from typing import Any
 
 from sandbox import jsonwire
 from sandbox.contract import Call, Reply
-from sandbox.errors import InvalidRequest, NotFound, SandboxError
+from sandbox.errors import InvalidRequest, NotFound
 from sandbox.evm import random_tx_hash
-from sandbox.providers.cdp import ledger, validation
-from sandbox.providers.cdp.chains import CHAIN_IDS, DECIMALS, NETWORK_OF_CHAIN, ONCHAIN_ASSET, TOKEN_NAME, USDC, caip2
-from sandbox.providers.cdp.lifecycle import Outcome
+from sandbox.providers.cdp import chains, ledger, settings, validation
+from sandbox.providers.cdp.chains import NETWORK_OF_CHAIN, ONCHAIN_ASSET, USDC, caip2
+from sandbox.providers.cdp.errors import PaymentRequired
+from sandbox.providers.cdp.lifecycle import NAME, Outcome
 from sandbox.providers.cdp.records import CdpSession, money
-from sandbox.providers.cdp.schemas import INVALID_QUERY, PAYMENT_REQUIRED, SESSION_NOT_FOUND, action_view, x402_path
+from sandbox.providers.cdp.wire import INVALID_QUERY, SESSION_NOT_FOUND, action_view, x402_path
 
 CB_AUTHZ_ID = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 
 
-class PaymentRequired(SandboxError):
-    """x402's 402: the Error body plus a base64 `PAYMENT-REQUIRED` challenge header."""
-
-    code = "payment_required"
-
-    def __init__(self, challenge: str) -> None:
-        super().__init__(PAYMENT_REQUIRED)
-        self.challenge = challenge
-
-
 def find(call: Call) -> CdpSession:
-    session = call.services.store.find("cdp", call.path_params["session_id"], CdpSession)
+    session = call.services.store.find(NAME, call.path_params["session_id"], CdpSession)
     if session is None:
         raise NotFound(SESSION_NOT_FOUND)
     return session
@@ -54,10 +44,6 @@ def _network(session: CdpSession) -> str:
 
 def _address(call: Call) -> str:
     return "0x" + call.services.entropy.hex(40)
-
-
-def _atomic(value: Decimal) -> str:
-    return str(int(value.scaleb(DECIMALS)))
 
 
 def default_source(call: Call, session: CdpSession) -> dict[str, Any]:
@@ -106,47 +92,6 @@ def _addresses(call: Call) -> list[str]:
     return found
 
 
-def _payload(call: Call, session: CdpSession, payer: str, network: str) -> dict[str, Any]:
-    """One EIP-3009 TransferWithAuthorization to sign (the spec's options example)."""
-    address_type = [{"name": name, "type": "address"} for name in ("from", "to")]
-    return {
-        "payloadId": f"payload_{call.services.entropy.uuid4()}",
-        "type": "eip3009",
-        "data": {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "TransferWithAuthorization": [
-                    *address_type,
-                    {"name": "value", "type": "uint256"},
-                    {"name": "validAfter", "type": "uint256"},
-                    {"name": "validBefore", "type": "uint256"},
-                    {"name": "nonce", "type": "bytes32"},
-                ],
-            },
-            "primaryType": "TransferWithAuthorization",
-            "domain": {
-                "name": TOKEN_NAME[ONCHAIN_ASSET[session.asset]],
-                "version": "2",
-                "chainId": CHAIN_IDS[network],
-                "verifyingContract": USDC[network],
-            },
-            "message": {
-                "from": payer,
-                "to": session.target.get("address", USDC[network]),
-                "value": _atomic(session.amount),
-                "validAfter": "0",
-                "validBefore": str(int(session.expiries["authorizationExpiresAt"].timestamp())),
-                "nonce": "0x" + call.services.entropy.hex(64),
-            },
-        },
-    }
-
-
 def wallet_options(call: Call) -> Reply:
     session = find(call)
     addresses = _addresses(call)
@@ -157,7 +102,7 @@ def wallet_options(call: Call) -> Reply:
     if not 1 <= len(asset) <= 42:
         raise InvalidRequest(INVALID_QUERY)
     ledger.check_authorizable(session, call.now)
-    unfunded = {address.lower() for address in ledger.settings(call.services).unfunded_addresses}
+    unfunded = {address.lower() for address in settings.of(call.services).unfunded_addresses}
     required = money(session.amount, session.scale)
     options: list[dict[str, Any]] = []
     ineligible: list[dict[str, Any]] = []
@@ -189,7 +134,7 @@ def wallet_options(call: Call) -> Reply:
                 "amount": required,
                 "asset": asset,
                 "network": network,
-                "payloads": [_payload(call, session, address, network)],
+                "payloads": [chains.transfer_payload(call, session, address, network)],
             }
             session.wallet_options[option_id] = option  # remembered, not shown: the read stays stateless
             options.append(option)
@@ -199,13 +144,9 @@ def wallet_options(call: Call) -> Reply:
 # POST .../authorizations/wallet -------------------------------------------------------------
 
 
-def _body(call: Call) -> dict[str, Any]:
-    return {} if call.body is None else call.json_object()
-
-
 def authorize_wallet(call: Call) -> Reply:
     session = find(call)
-    body = _body(call)
+    body = validation.optional_body(call)
     ledger.check_authorizable(session, call.now)
     option = session.wallet_options.get(validation.string(body.get("optionId"), "optionId"))
     if option is None:
@@ -246,7 +187,7 @@ def _challenge(call: Call, session: CdpSession) -> str:
                 {
                     "scheme": "exact",
                     "network": caip2(network),
-                    "amount": _atomic(session.amount),
+                    "amount": chains.atomic(session.amount),
                     "asset": USDC[network],
                     "payTo": session.target["address"],
                     "maxTimeoutSeconds": 60,
@@ -307,7 +248,7 @@ def authorize_coinbase(call: Call) -> Reply:
     session = find(call)
     if not CB_AUTHZ_ID.match(call.headers.text("cb-authz-id")):
         raise InvalidRequest("The cb-authz-id header must be a lowercase UUID v4.")
-    body = _body(call)
+    body = validation.optional_body(call)
     metadata = validation.metadata(body.get("metadata"))
     ledger.check_authorizable(session, call.now)
     token = call.headers.text("authorization").partition(" ")[2].strip()

@@ -1,116 +1,38 @@
-"""Coinbase CDP v2 Payment Sessions: credentials, the operation table, handlers, error envelope.
+"""Coinbase CDP v2 Payment Sessions: the merchant API's handlers and the operation table.
 
 Base `https://api.cdp.coinbase.com/platform` -> `/cdp/platform`; the hosted page
 `https://payments.coinbase.com/payment-sessions/{id}` -> `/cdp/payment-sessions/{id}`
 (pages.py). Every success is 200 with the spec's schema; every error is CDP's `Error`
-`{errorType, errorMessage, correlationId, errorLink}`. Rules cite the spec
+`{errorType, errorMessage, correlationId, errorLink}` (errors.py). Rules cite the spec
 (`cdp-payment-sessions.openapi.yaml`); what it does not say is marked `Invented:`.
 """
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 from typing import Any
 
-from sandbox.contract import Call, Merchant, Operation, Reply
-from sandbox.errors import Forbidden, InvalidRequest, InvalidState, NotFound, SandboxError, Unauthorized
+from sandbox.contract import Call, Operation, Reply
+from sandbox.errors import InvalidRequest, InvalidState, NotFound
 from sandbox.machine import Transition
-from sandbox.providers.cdp import auth, ledger, pages, paging, payer, subscriptions, validation, webhooks
+from sandbox.providers.cdp import ledger, pages, paging, payer, subscriptions, validation, webhooks
 from sandbox.providers.cdp.auth import Auth
-from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, LIFECYCLE, RESULTS, CdpSettings, is_pending
+from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, LIFECYCLE, NAME, is_pending
 from sandbox.providers.cdp.records import CdpSession, entity_of
-from sandbox.providers.cdp.schemas import (
+from sandbox.providers.cdp.wire import (
     ACTION_NOT_FOUND,
     CANNOT_CANCEL,
-    IDEMPOTENCY,
-    INTERNAL,
     LIST_FIELD,
-    PAYMENT_ERRORS,
-    RATE_LIMITED,
     SESSION_NOT_FOUND,
-    UNAUTHORIZED,
-    UNAVAILABLE,
     action_view,
-    error_body,
-    hosted_path,
     session_view,
 )
 
-log = logging.getLogger("sandbox.cdp")
 PREFIX = "/platform/v2/payment-sessions"
 
 
-def settings(call: Call) -> CdpSettings:
-    return ledger.settings(call.services)
-
-
-def authenticate(call: Call, need: Auth) -> Merchant:
-    """`jwt`: the merchant's API-key JWT. `payer`: no credential; the session's owner is the
-    tenant (for idempotency). `coinbase`: a Coinbase OAuth bearer token, not a CDP JWT."""
-    if need is Auth.JWT:
-        return auth.authenticate(call, settings(call))
-    if need is Auth.COINBASE:
-        token = auth.bearer(call)
-        if token is None:
-            raise Unauthorized("missing Authorization: Bearer <Coinbase OAuth token>")
-        claims = auth.claims_of(token)
-        if claims is not None and claims.get("iss") == "cdp":  # the spec's wrong_auth_type example
-            raise Forbidden(
-                "This endpoint requires a Coinbase OAuth bearer token; CDP API key tokens are not accepted."
-            )
-    session = call.services.store.find("cdp", call.path_params.get("session_id", ""), CdpSession)
-    return Merchant(session.merchant if session is not None else "", "payer")
-
-
-def render_error(error: SandboxError, call: Call) -> Reply:
-    if error.message:
-        call.notes.append(error.message)
-    correlation = f"{call.services.entropy.hex(16)}-SBX"  # shape of the spec's 41deb8d59a9dc9a7-IAD
-
-    def reply(status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> Reply:
-        return Reply(status, error_body(error_type, message, correlation), headers or {})
-
-    if isinstance(error, payer.PaymentRequired):
-        return reply(402, "payment_required", error.message, {"PAYMENT-REQUIRED": error.challenge})
-    if error.reason == "idempotency_mismatch":
-        key = call.headers.text("x-idempotency-key")
-        return reply(422, "idempotency_error", IDEMPOTENCY.format(key=key))
-    match error.code:
-        case "unauthorized":
-            log.warning("cdp 401: %s", error.message)
-            reason = {"X-Sandbox-Reason": error.message} if error.message.isascii() else {}
-            return reply(401, "unauthorized", UNAUTHORIZED, reason)
-        case "forbidden":
-            return reply(403, "forbidden", error.message or "Forbidden.")
-        case "invalid_request" | "malformed_body":
-            return reply(400, "invalid_request", error.message or "Invalid request.")
-        case "invalid_state":
-            # Invented: the HTTP status of the payment-specific error types is not public.
-            error_type = error.reason if error.reason in PAYMENT_ERRORS else "invalid_request"
-            return reply(400, error_type, error.message or "Invalid request.")
-        case "not_found":
-            return reply(404, "not_found", error.message or "Not found.")
-        case "conflict":  # Invented status (only a scenario fault reaches it); the type is the spec's ErrorType
-            return reply(409, "already_exists", error.message or "The resource already exists.")
-        case "method_not_allowed":  # Invented: CDP's gateway answer is not documented
-            return reply(405, "invalid_request", "Method not allowed.")
-        case "payload_too_large":  # Invented
-            return reply(413, "invalid_request", error.message or "Request body too large.")
-        case "rate_limited":
-            return reply(429, "rate_limit_exceeded", RATE_LIMITED, {"Retry-After": str(error.retry_after or 1)})
-        case "unavailable":
-            return reply(503, "service_unavailable", UNAVAILABLE)
-    return reply(500, "internal_server_error", INTERNAL)
-
-
-def _body(call: Call) -> dict[str, Any]:
-    """An optional JSON object body (cancel, void); bad JSON is still a 400."""
-    return {} if call.body is None else call.json_object()
-
-
 def _owned(call: Call) -> CdpSession:
-    session = call.services.store.owned("cdp", call.owner().id, call.path_params["session_id"], CdpSession)
+    session = call.services.store.owned(NAME, call.owner().id, call.path_params["session_id"], CdpSession)
     if session is None:  # unknown, or another API key's: the same 404
         raise NotFound(SESSION_NOT_FOUND)
     return session
@@ -151,15 +73,15 @@ def create_session(call: Call) -> Reply:
     )
     if body.get("compliance") is not None:  # writeOnly: checked for shape, never stored or echoed
         validation.obj(body["compliance"], "compliance")
-    call.services.store.add("cdp", session)
-    created = Transition("cdp", session.id, merchant.id, "create", "", CREATED, call.now)
+    call.services.store.add(NAME, session)
+    created = Transition(NAME, session.id, merchant.id, "create", "", CREATED, call.now)
     session.history.append(created)
     call.services.emit(webhooks.stamp(call.services, session, created))
     return Reply(200, session_view(session, actions=False))
 
 
 def list_sessions(call: Call) -> Reply:
-    sessions = call.services.store.of_merchant("cdp", call.owner().id, CdpSession)[::-1]  # newest first
+    sessions = call.services.store.of_merchant(NAME, call.owner().id, CdpSession)[::-1]  # newest first
     return Reply(
         200, paging.page(call, "paymentSessions", sessions, lambda s: s.id, lambda s: s.created_at, session_view)
     )
@@ -171,7 +93,7 @@ def get_session(call: Call) -> Reply:
 
 def cancel_session(call: Call) -> Reply:
     session = _owned(call)
-    body = _body(call)
+    body = validation.optional_body(call)
     reason = body.get("cancellationReason")
     if reason is not None:
         validation.string(reason, "cancellationReason")
@@ -211,7 +133,7 @@ def capture(call: Call) -> Reply:
 
 def void(call: Call) -> Reply:
     session = _owned(call)
-    metadata = validation.metadata(_body(call).get("metadata"))
+    metadata = validation.metadata(validation.optional_body(call).get("metadata"))
     return _begun(call, session, "void", ledger.action_amount(session, "void", None, call.now), metadata=metadata)
 
 
@@ -262,62 +184,6 @@ def get_action(kind: str) -> Any:
         return Reply(200, action_view(action, session.scale))
 
     return handler
-
-
-# control actions -------------------------------------------------------------------------------
-
-
-def _outcome(body: dict[str, Any]) -> Any:
-    outcome = body.get("outcome")
-    if outcome is not None and outcome not in RESULTS:
-        raise InvalidRequest(f"outcome must be one of {', '.join(RESULTS)}.")
-    return outcome
-
-
-def action_authorize(call: Call) -> Reply:
-    """Body: `outcome` (succeeded|failed, default: the scenario's), `source` (PaymentSessionSource)."""
-    session = payer.find(call)
-    body = _body(call)
-    outcome = _outcome(body)
-    source = body.get("source")
-    if source is None:
-        source = payer.default_source(call, session)
-    elif not isinstance(source, dict) or not ("address" in source or "coinbaseUserId" in source):
-        raise InvalidRequest("source must be a wallet {address, network, asset} or {coinbaseUserId}.")
-    payer.authorize(call, session, source, planned=outcome)
-    return Reply(200, describe(session))
-
-
-def action_settle(call: Call) -> Reply:
-    """Settle the pending action now; body `outcome` (default: the one it was planned with)."""
-    session = payer.find(call)
-    outcome = _outcome(_body(call))
-    action = session.pending()
-    if action is None:
-        raise InvalidRequest("No action is pending on this payment session.")
-    call.services.emit(*ledger.settle(call.services, session, action, outcome or action.planned, call.now))
-    return Reply(200, describe(session))
-
-
-def describe(record: Any) -> dict[str, Any]:
-    """The control API's view: the API's PaymentSession plus what the sandbox knows."""
-    session: CdpSession = record
-    view = session_view(session)
-    pending = session.pending()
-    view["sandbox"] = {
-        "merchant": session.merchant,
-        "allowed_actions": LIFECYCLE.allowed(session.status),
-        "pending_action": None
-        if pending is None
-        else {
-            "kind": pending.kind,
-            "id": pending.id,
-            "planned": pending.planned,
-            "settles_at": pending.settle_at.isoformat(),
-        },
-        "hosted_page": hosted_path(session.id),
-    }
-    return view
 
 
 def _action_routes() -> list[Operation]:
@@ -413,4 +279,3 @@ OPERATIONS = (
     *subscriptions.OPERATIONS,
     *pages.OPERATIONS,
 )
-ACTIONS = {"authorize": action_authorize, "settle": action_settle}

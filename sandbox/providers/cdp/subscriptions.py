@@ -25,6 +25,7 @@ from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.providers.cdp import paging, validation
 from sandbox.providers.cdp.auth import Auth
+from sandbox.providers.cdp.lifecycle import NAME
 from sandbox.providers.cdp.records import entity_of
 from sandbox.webhooks import Endpoint
 
@@ -103,7 +104,7 @@ def view(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def _mine(call: Call) -> dict[str, Endpoint]:
-    return call.services.webhooks.subscriptions.setdefault(("cdp", call.owner().id), {})
+    return call.services.webhooks.subscriptions.setdefault((NAME, call.owner().id), {})
 
 
 def _found(call: Call) -> Endpoint:

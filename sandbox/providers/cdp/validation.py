@@ -9,14 +9,21 @@ PaymentExpiries (ascending). Unknown fields are ignored (Invented: the spec does
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sandbox.clock import parse_instant
 from sandbox.contract import Call
 from sandbox.errors import InvalidRequest
-from sandbox.providers.cdp.lifecycle import DEFAULT_EXPIRIES
+
+# PaymentExpiries: "authorizationExpiresAt = now + 1 day, captureExpiresAt = now + 7 days,
+# refundExpiresAt = now + 30 days".
+DEFAULT_EXPIRIES = {
+    "authorizationExpiresAt": timedelta(days=1),
+    "captureExpiresAt": timedelta(days=7),
+    "refundExpiresAt": timedelta(days=30),
+}
 
 # Invented: the spec types the asset as any 1-42 char symbol; the sandbox takes the four the
 # Account schema lists ("Supported values are `usdc`, `eurc`, `usd`, and `eur`").
@@ -202,3 +209,9 @@ def idempotency_key(call: Call) -> str | None:
     if key is not None and not 1 <= len(key) <= 128:
         raise fail("X-Idempotency-Key must be between 1 and 128 characters long.")
     return key
+
+
+def optional_body(call: Call) -> dict[str, Any]:
+    """An optional JSON object body (cancel, void, the payer's and the control API's posts);
+    bad JSON is still a 400."""
+    return {} if call.body is None else call.json_object()

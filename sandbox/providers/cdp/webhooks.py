@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.clock import iso
 from sandbox.machine import Transition
 from sandbox.providers.cdp.records import Action, CdpSession, money
-from sandbox.providers.cdp.schemas import action_view
+from sandbox.providers.cdp.wire import action_view
 from sandbox.webhooks import Event, Policy
 
 if TYPE_CHECKING:

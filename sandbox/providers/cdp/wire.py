@@ -1,8 +1,9 @@
-"""CDP's wire shapes and fixed messages, as the spec prints them.
+"""CDP's wire shapes, fixed messages and paths, as the spec prints them.
 
 Source: `cdp-payment-sessions.openapi.yaml` (the Payment Sessions subset of the CDP OpenAPI,
 2.0.0): schemas PaymentSession, Authorization, Capture, Void, Refund, Error, and the error
-examples of each path. Shapes only; behaviour lives in `provider.py` and `ledger.py`.
+examples of each path. Shapes only; behaviour lives in `provider.py` and `ledger.py`, the
+error envelope in `errors.py`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.clock import iso
+from sandbox.providers.cdp.lifecycle import NAME
 from sandbox.providers.cdp.records import Action, CdpSession, money
 
-# Error bodies (components/schemas/Error; per-path examples).
-UNAUTHORIZED = "The request is not properly authenticated."  # components/responses/UnauthorizedError
+# Error messages the handlers raise (components/schemas/Error; per-path examples).
 SESSION_NOT_FOUND = "Payment session with the given ID does not exist."
 ACTION_NOT_FOUND = {
     "authorization": "Authorization with the given ID does not exist.",
@@ -24,31 +25,6 @@ ACTION_NOT_FOUND = {
 CANNOT_CANCEL = "Payment session cannot be canceled in its current state."
 CANNOT_AUTHORIZE = "Payment session cannot be authorized in its current state."
 INVALID_QUERY = "Invalid query parameters."
-PAYMENT_REQUIRED = "An x402 payment is required to access the requested resource."
-RATE_LIMITED = "Rate limit exceeded."
-INTERNAL = "An internal server error occurred. Please try again later."
-UNAVAILABLE = "Service unavailable. Please try again later."
-IDEMPOTENCY = (
-    "Idempotency key '{key}' was already used with a different request payload. "
-    "Please try again with a new idempotency key."
-)
-ERROR_DOCS = "https://docs.cdp.coinbase.com/api-reference/v2/errors"
-
-# Payment-specific ErrorType values (x-error-instructions). Their HTTP status is not public;
-# the sandbox answers them with 400 (Invented, FIDELITY.md).
-PAYMENT_ERRORS = frozenset(
-    {
-        "authorization_expired",
-        "capture_expired",
-        "refund_expired",
-        "payment_session_already_canceled",
-        "payment_session_already_authorized",
-        "payment_session_action_pending",
-        "no_capturable_balance",
-        "no_voidable_balance",
-        "no_refundable_balance",
-    }
-)
 
 # PaymentError examples in the webhook payloads (PaymentSessionEventData).
 FAILURES = {
@@ -62,23 +38,13 @@ ID_FIELD = {"authorization": "authorizationId", "capture": "captureId", "void": 
 LIST_FIELD = {"authorization": "authorizations", "capture": "captures", "void": "voids", "refund": "refunds"}
 
 
-def error_body(error_type: str, message: str, correlation_id: str) -> dict[str, Any]:
-    """Error: the link's anchor is the type with `_` -> `-` (example `#invalid-request`)."""
-    return {
-        "errorType": error_type,
-        "errorMessage": message,
-        "correlationId": correlation_id,
-        "errorLink": f"{ERROR_DOCS}#{error_type.replace('_', '-')}",
-    }
-
-
 def hosted_path(session_id: str) -> str:
     """Stands for `https://payments.coinbase.com/payment-sessions/{id}` (the spec's `url`)."""
-    return f"/cdp/payment-sessions/{session_id}"
+    return f"/{NAME}/payment-sessions/{session_id}"
 
 
 def x402_path(session_id: str) -> str:
-    return f"/cdp/platform/v2/payment-sessions/{session_id}/authorizations/x402"
+    return f"/{NAME}/platform/v2/payment-sessions/{session_id}/authorizations/x402"
 
 
 def action_view(action: Action, scale: int) -> dict[str, Any]:
