@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from sandbox.threaded import serve_in_thread
@@ -182,10 +183,44 @@ def test_parallel_workers_share_one_external_server(pytester: pytest.Pytester) -
     with serve_in_thread(make_app(manual=False)) as url:
         result = pytester.runpytest_subprocess("-n", "2", f"--sandbox-url={url}", "-p", "xdist")
         result.assert_outcomes(passed=6)
-        sessions = SyncControl(url).sessions("payviox")
-    # one order id, six tenants: nothing collided and nothing was reset under another worker
-    assert len(sessions) == 6
-    assert len({session["sandbox"]["merchant"] for session in sessions}) == 6
+        control = SyncControl(url)
+        sessions = control.sessions("payviox")
+        namespaces = httpx.get(f"{url}/_sandbox/namespaces").json()["namespaces"]
+    # each test played in a namespace of its own, dropped after it: the shared server is as it was
+    assert sessions == []
+    assert [space["name"] for space in namespaces] == ["default"]
+
+
+CLOCK_AND_SCENARIO = """
+import pytest
+
+SCENARIO = {"name": "slow-clock", "clock": {"start": "2030-01-01T00:00:00Z", "manual": True}}
+
+@pytest.mark.parametrize("days", range(1, 7))
+def test_moves_its_own_clock(sandbox, days):
+    before = sandbox.now()
+    sandbox.advance(days * 86400)
+    assert sandbox.now()[:10] != before[:10]
+
+@pytest.mark.parametrize("n", range(4))
+@pytest.mark.sandbox(scenario=SCENARIO)
+def test_loads_its_own_scenario(sandbox, n):
+    assert sandbox.now().startswith("2030-01-01T00:00:00")
+    sandbox.advance(3600 * (n + 1))
+    assert sandbox.now().startswith(f"2030-01-01T{n + 1:02d}:00:00")
+"""
+
+
+def test_clock_moves_and_scenarios_under_xdist_leave_a_shared_server_untouched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(CLOCK_AND_SCENARIO)
+    with serve_in_thread(make_app(manual=False)) as url:
+        before = httpx.get(f"{url}/_sandbox/scenario").json()
+        result = pytester.runpytest_subprocess("-n", "3", f"--sandbox-url={url}", "-p", "xdist")
+        result.assert_outcomes(passed=10)
+        after = httpx.get(f"{url}/_sandbox/scenario").json()
+        namespaces = httpx.get(f"{url}/_sandbox/namespaces").json()["namespaces"]
+    assert after == before  # the default namespace kept its scenario, seed and clock mode
+    assert [space["name"] for space in namespaces] == ["default"]
 
 
 def test_importing_the_plugin_starts_nothing() -> None:
