@@ -12,7 +12,7 @@ from sandbox.clock import Clock, iso, parse_instant
 from sandbox.errors import InvalidState, RateLimited
 from sandbox.journal import mask, mask_json
 from sandbox.machine import Lifecycle
-from sandbox.providers.payviox.session import PayvioxSession
+from sandbox.providers.payviox.records import PayvioxSession
 from sandbox.ratelimit import Limit, RateLimiter
 from sandbox.store import Remembered, Store
 
