@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.contract import Merchant, ScenarioView
 from sandbox.providers.payviox import webhooks
+from sandbox.providers.payviox.lifecycle import NAME
 from sandbox.providers.payviox.methods import CATALOGUE, Method
 from sandbox.webhooks import Endpoint
 
@@ -68,7 +69,7 @@ class PayvioxMerchant(BaseModel):
 
 
 def declared(call: Call) -> dict[str, PayvioxMerchant]:
-    return call.services.merchants("payviox", PayvioxMerchant)
+    return call.services.merchants(NAME, PayvioxMerchant)
 
 
 def declared_keys(call: Call) -> dict[str, Merchant]:
@@ -113,7 +114,7 @@ def ip_allowed(call: Call, merchant: Merchant) -> bool:
 def endpoints(scenario: ScenarioView) -> dict[str, Endpoint]:
     """Merchant -> webhook endpoint, for the merchants whose scenario block sets `webhook`."""
     found = {}
-    for name, merchant in scenario.merchants_for("payviox").items():
+    for name, merchant in scenario.merchants_for(NAME).items():
         if merchant.webhook is not None:
             hook = merchant.webhook
             events = frozenset(hook.events) if hook.events is not None else None

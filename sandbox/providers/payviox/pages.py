@@ -20,10 +20,11 @@ from string import Template
 from sandbox import pages
 from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
-from sandbox.providers.payviox import merchants, payer
+from sandbox.providers.payviox import ledger, merchants
 from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCOMES
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES, Method
-from sandbox.providers.payviox.session import PayvioxSession
+from sandbox.providers.payviox.records import PayvioxSession
+from sandbox.providers.payviox.wire import secure_path
 
 _TEMPLATE = Template((Path(__file__).parent / "pages" / "checkout.html").read_text())
 
@@ -44,21 +45,13 @@ STATUS_TEXT = {
 }
 
 
-def secure_path(session_id: str) -> str:
-    return f"/payviox/secure/{session_id}"
-
-
-def redirect_path(session_id: str) -> str:
-    return f"/payviox/redirect/{session_id}"
-
-
 def money(cents: int, currency: str) -> str:
     return f"{Decimal(cents) / 100:,.2f} {html.escape(currency)}"
 
 
 def _find(call: Call) -> PayvioxSession:
-    session = payer.find(call.services.store, call.path_params["session_id"])
-    payer.check_ip(session, call.client_ip)
+    session = ledger.find(call.services.store, call.path_params["session_id"])
+    ledger.check_ip(session, call.client_ip)
     return session
 
 
@@ -185,8 +178,8 @@ def hosted_pay(call: Call) -> Reply:
     form = pages.form_fields(call.raw)
     try:
         session = _find(call)
-        method = payer.method_for(session, form.get("method"), merchants.enabled(call, session.merchant))
-        step = payer.pay(
+        method = ledger.method_for(session, form.get("method"), merchants.enabled(call, session.merchant))
+        step = ledger.pay(
             session,
             form.get("outcome", "succeeded"),
             method,

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.machine import Transition
-from sandbox.providers.payviox.session import PayvioxSession
+from sandbox.providers.payviox.records import PayvioxSession
 from sandbox.webhooks import Event, Policy
 
 # Which transition sends which `type` (webhooks/integration "Event Types"). A failed attempt

@@ -1,4 +1,8 @@
-"""The Payviox session record and its money: integer cents throughout."""
+"""The Payviox session record: what the store keeps of one payment session.
+
+Money is integer cents throughout. The operations that change a record are in ledger.py, its
+wire views in wire.py.
+"""
 
 from __future__ import annotations
 

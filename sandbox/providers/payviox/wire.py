@@ -1,8 +1,9 @@
 """Payviox's wire shapes and fixed messages, exactly as its docs print them.
 
 Sources: api/endpoints/create-session (the seed page), get-payment-methods,
-get-payment-details, get-balance, and the OpenAPI spec (`payviox.openapi.yaml`). Shapes only;
-behaviour lives in `provider.py`.
+get-payment-details, get-balance, and the OpenAPI spec (`payviox.openapi.yaml`). Shapes, the
+messages handlers raise and the paths a client is handed; behaviour lives in `provider.py`, the
+error envelope in `errors.py`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.providers.payviox.lifecycle import INCOMPLETE, OPEN
-from sandbox.providers.payviox.session import PayvioxSession
+from sandbox.providers.payviox.records import PayvioxSession
 
-# Error bodies (create-session "Error Responses"; get-payment-details).
-UNAUTHORIZED = {"error": "Unauthorized"}
+# Error messages (create-session "Error Responses"; get-payment-details).
 PAYMENT_METHOD_NOT_FOUND = "Payment method not found"
 PAYMENT_NOT_FOUND = "Payment not found"
 SESSION_NOT_FOUND = "Session not found"  # OpenAPI: GET /session/{session_id}/payments 404
-IP_MISMATCH = {"error": "IP mismatch", "message": "Request IP does not match session IP"}
-RATE_LIMITED_MESSAGE = "Too many session requests"
 AMOUNT_MISMATCH = (
     "The total amount does not match the sum of the items (calculated: {calculated}, received: {received})"
 )
@@ -30,8 +28,14 @@ def laravel_time(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def rate_limited(scope: str, retry_after: int) -> dict[str, Any]:
-    return {"error": "rate_limit_exceeded", "message": RATE_LIMITED_MESSAGE, "type": scope, "retry_after": retry_after}
+def secure_path(session_id: str) -> str:
+    """The hosted payment page, `https://secure.payviox.com/{id}` (pages.py)."""
+    return f"/payviox/secure/{session_id}"
+
+
+def redirect_path(session_id: str) -> str:
+    """The page that plays a redirect method's provider (pages.py)."""
+    return f"/payviox/redirect/{session_id}"
 
 
 def api_status(status: str) -> str | None:

@@ -1,24 +1,26 @@
-"""The payer's side of a Payviox session: paying, the fraud review, the refund.
+"""The money and state operations on Payviox sessions: paying, the fraud review, the refund,
+and the business's balance. No HTTP here.
 
-Payviox has no merchant API for these (docs: no refund endpoint; reviews happen inside
-Payviox), so they are reached from the hosted page and from the control API. Both come here,
-so the IP check and the money are the same whichever door the payer uses.
+Payviox has no merchant API for paying, reviews or refunds (docs: no refund endpoint; reviews
+happen inside Payviox), so they are reached from the hosted page (pages.py) and from the
+control API (actions.py). Both come here, so the IP check and the money are the same whichever
+door the payer uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from sandbox.entropy import Entropy
 from sandbox.errors import Forbidden, InvalidRequest, NotFound
 from sandbox.machine import Transition
-from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCOMES
+from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, NAME, PAY_OUTCOMES
 from sandbox.providers.payviox.methods import Method
-from sandbox.providers.payviox.schemas import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
-from sandbox.providers.payviox.session import PayvioxSession
+from sandbox.providers.payviox.records import PayvioxSession
 from sandbox.providers.payviox.validation import is_integer
+from sandbox.providers.payviox.wire import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
 
 DEFAULT_METHOD = "stripe_credit"
 OUTCOMES = (*PAY_OUTCOMES, INCOMPLETE)
@@ -27,7 +29,7 @@ DEFAULT_COUNTRY = "US"
 
 
 def find(store: Any, session_id: str) -> PayvioxSession:
-    session = store.get("payviox", session_id)
+    session = store.get(NAME, session_id)
     if session is None:
         raise NotFound(SESSION_NOT_FOUND)
     return session  # type: ignore[no-any-return]
@@ -124,6 +126,18 @@ def review(session: PayvioxSession, decision: str, now: datetime) -> Transition:
 
 def refund(session: PayvioxSession, now: datetime) -> Transition:
     return LIFECYCLE.fire(session, "refund", now)
+
+
+def balance_moved(sessions: Iterable[PayvioxSession]) -> int:
+    """get-balance. Invented: what the business's sessions added to its starting balance: net
+    amounts of payments that succeeded, less the amounts refunded."""
+    moved = 0
+    for session in sessions:
+        if session.paid:
+            moved += session.net_amount or 0
+        if session.status == "refunded":
+            moved -= session.amount
+    return moved
 
 
 def _customer_details(entropy: Entropy, country: str) -> dict[str, Any]:
