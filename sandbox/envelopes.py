@@ -22,9 +22,11 @@ class Wire:
     """How one domain error code goes on a provider's wire."""
 
     status: int
-    message: str = ""  # when the error carries none
+    message: str = ""  # when the error carries none, or always with `fixed`
     kind: str = ""  # the provider's own name for the error, where its envelope has one
     retry_after: int | None = None  # the Retry-After seconds when the error names none (429s)
+    fixed: bool = False  # the body always says `message`: the error's own words never reach the client
+    explain: bool = False  # X-Sandbox-Reason carries the error's own words (when ASCII), as the body does not
 
 
 # (how the code goes on the wire, the error, its message or the table's, the call) -> the reply
@@ -32,8 +34,18 @@ Envelope = Callable[[Wire, SandboxError, str, Call], Reply]
 
 
 def render(table: Mapping[str, Wire], fallback: Wire, envelope: Envelope, error: SandboxError, call: Call) -> Reply:
-    """The provider's reply for `error`; its message also goes into the journal's notes."""
+    """The provider's reply for `error`; its message also goes into the journal's notes.
+    A code the table lacks gets the fallback row, whose words are always its own."""
     if error.message:
         call.notes.append(error.message)
     wire = table.get(error.code, fallback)
-    return envelope(wire, error, error.message or wire.message, call)
+    fixed = wire.fixed or wire is fallback
+    reply = envelope(wire, error, wire.message if fixed else error.message or wire.message, call)
+    if wire.explain:
+        reply.headers.update(reason(error))
+    return reply
+
+
+def reason(error: SandboxError) -> dict[str, str]:
+    """The sandbox's own words on why, for a header (HTTP headers take ASCII only)."""
+    return {"X-Sandbox-Reason": error.message} if error.message and error.message.isascii() else {}

@@ -49,7 +49,7 @@ PAYMENT_ERRORS = frozenset(
 )
 
 ERRORS: dict[str, Wire] = {
-    "unauthorized": Wire(401, UNAUTHORIZED, "unauthorized"),
+    "unauthorized": Wire(401, UNAUTHORIZED, "unauthorized", fixed=True, explain=True),
     "forbidden": Wire(403, "Forbidden.", "forbidden"),
     "invalid_request": Wire(400, "Invalid request.", "invalid_request"),
     "malformed_body": Wire(400, "Invalid request.", "invalid_request"),
@@ -60,16 +60,12 @@ ERRORS: dict[str, Wire] = {
     # Invented status (only a scenario fault reaches it); the type is the spec's ErrorType
     "conflict": Wire(409, "The resource already exists.", "already_exists"),
     # Invented: CDP's gateway answer is not documented
-    "method_not_allowed": Wire(405, "Method not allowed.", "invalid_request"),
+    "method_not_allowed": Wire(405, "Method not allowed.", "invalid_request", fixed=True),
     "payload_too_large": Wire(413, "Request body too large.", "invalid_request"),  # Invented
-    "rate_limited": Wire(429, RATE_LIMITED, "rate_limit_exceeded", retry_after=1),
-    "unavailable": Wire(503, UNAVAILABLE, "service_unavailable"),
+    "rate_limited": Wire(429, RATE_LIMITED, "rate_limit_exceeded", retry_after=1, fixed=True),
+    "unavailable": Wire(503, UNAVAILABLE, "service_unavailable", fixed=True),
 }
 FALLBACK = Wire(500, INTERNAL, "internal_server_error")
-
-# The codes whose body always carries the table's words, whatever the error says (its message
-# still goes to the journal, and a 401's to X-Sandbox-Reason); FALLBACK's words are fixed too.
-FIXED_WORDS = frozenset({"unauthorized", "method_not_allowed", "rate_limited", "unavailable"})
 
 
 class PaymentRequired(SandboxError):
@@ -102,13 +98,9 @@ def envelope(wire: Wire, error: SandboxError, message: str, call: Call) -> Reply
     error_type = wire.kind
     if error.code == "invalid_state" and error.reason is not None and error.reason in PAYMENT_ERRORS:
         error_type = error.reason
-    if error.code in FIXED_WORDS or error.code not in ERRORS:
-        message = wire.message
     headers: dict[str, str] = {}
     if error.code == "unauthorized":
         log.warning("cdp 401: %s", error.message)
-        if error.message.isascii():
-            headers["X-Sandbox-Reason"] = error.message
     if wire.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after or wire.retry_after)
     return Reply(wire.status, error_body(error_type, message, correlation), headers)

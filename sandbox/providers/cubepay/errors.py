@@ -23,22 +23,19 @@ ERRORS: dict[str, Wire] = {
     "forbidden": Wire(403, "Forbidden."),  # Invented: 403 is not documented (reached only by a scenario fault)
     "not_found": Wire(404, "Not found."),  # Invented: 404 is not documented
     "conflict": Wire(409, "Conflict."),  # Invented: 409 is not documented (reached only by a scenario fault)
-    "method_not_allowed": Wire(405, "Method not allowed."),  # Invented
-    "payload_too_large": Wire(413, "Request body too large."),  # Invented
-    "rate_limited": Wire(429, "Too many requests.", retry_after=1),  # Invented: no limits are documented
-    "unavailable": Wire(502, "Payment service unavailable."),  # error-codes: 502 "upstream API unavailable"
+    "method_not_allowed": Wire(405, "Method not allowed.", fixed=True),  # Invented
+    "payload_too_large": Wire(413, "Request body too large.", fixed=True),  # Invented
+    "rate_limited": Wire(429, "Too many requests.", retry_after=1, fixed=True),  # Invented: no limits are documented
+    # error-codes: 502 "upstream API unavailable"
+    "unavailable": Wire(502, "Payment service unavailable.", fixed=True),
 }
 FALLBACK = Wire(500, "Internal server error.")
-
-# The codes whose reply always says the table's words, whatever the error's message.
-TABLE_WORDS = frozenset({"method_not_allowed", "payload_too_large", "rate_limited", "unavailable"})
 
 
 def envelope(row: Wire, error: SandboxError, message: str, call: Call) -> Reply:
     """`{"error": message}`, with `Retry-After` on a row that has one (the error's seconds, else the row's)."""
-    text = row.message if row is FALLBACK or error.code in TABLE_WORDS else message
     headers = {"Retry-After": str(error.retry_after or row.retry_after)} if row.retry_after is not None else {}
-    return Reply(row.status, {"error": text}, headers)
+    return Reply(row.status, {"error": message}, headers)
 
 
 def render_error(error: SandboxError, call: Call) -> Reply:
