@@ -21,7 +21,8 @@ NAME = "cdp"  # the provider's name: its mount prefix, its store and webhook nam
 CREATED = "created"
 CANCELED = "canceled"
 KINDS = ("authorization", "capture", "void", "refund")
-RESULTS = ("succeeded", "failed")
+Outcome = Literal["succeeded", "failed"]  # how a pending action settles (RESULTS)
+RESULTS: tuple[Outcome, ...] = ("succeeded", "failed")
 
 # Statuses after an authorization succeeded in which no action is pending: captures, voids and
 # refunds may start from any of them; the balances decide whether there is anything to move.
@@ -50,4 +51,3 @@ def is_pending(status: str) -> bool:
     return status.endswith("_pending")
 
 
-Outcome = Literal["succeeded", "failed"]  # how a pending action settles (RESULTS)

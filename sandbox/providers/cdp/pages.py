@@ -94,9 +94,10 @@ def hosted_authorize(call: Call) -> Reply:
     outcome = form.get("outcome", "succeeded")
     try:
         session = payer.find(call)
-        if outcome not in RESULTS:
+        planned = next((result for result in RESULTS if result == outcome), None)
+        if planned is None:
             raise InvalidRequest(f"outcome must be one of {', '.join(RESULTS)}")
-        payer.authorize(call, session, payer.default_source(call, session), planned=outcome)  # type: ignore[arg-type]
+        payer.authorize(call, session, payer.default_source(call, session), planned=planned)
     except NotFound:
         return pages.message(404, "Payment not found", "No payment session has this id.")
     except (InvalidState, InvalidRequest) as error:

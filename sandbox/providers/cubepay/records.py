@@ -25,7 +25,8 @@ ZERO = Decimal(0)
 
 def money(value: Decimal) -> str:
     """Decimal string as the docs print amounts ("50.00"): at least two places, never an exponent."""
-    if value.as_tuple().exponent > -2:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # an int for a finite Decimal, which money always is
+    if isinstance(exponent, int) and exponent > -2:
         value = value.quantize(Decimal("0.01"))
     return format(value, "f")
 

@@ -51,7 +51,8 @@ def amount(body: dict[str, Any], field: str, *, allow_zero: bool = False) -> Dec
         raise _fail(wire.NOT_POSITIVE, field) from None
     if value > _MAX_AMOUNT or (value == 0 and not allow_zero):  # handle-errors: "is zero, or negative" -> 400
         raise _fail(wire.NOT_POSITIVE, field)
-    if value.as_tuple().exponent < -6:  # type: ignore[operator]  # USDC has 6 decimals (invented limit)
+    exponent = value.as_tuple().exponent  # an int: the value is finite, checked above
+    if isinstance(exponent, int) and exponent < -6:  # USDC has 6 decimals (invented limit)
         raise _fail(wire.TOO_PRECISE, field)
     return value
 

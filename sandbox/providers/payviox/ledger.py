@@ -21,6 +21,7 @@ from sandbox.providers.payviox.methods import Method
 from sandbox.providers.payviox.records import PayvioxSession
 from sandbox.providers.payviox.validation import is_integer
 from sandbox.providers.payviox.wire import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
+from sandbox.store import Store
 
 DEFAULT_METHOD = "stripe_credit"
 OUTCOMES = (*PAY_OUTCOMES, INCOMPLETE)
@@ -28,11 +29,11 @@ OUTCOMES = (*PAY_OUTCOMES, INCOMPLETE)
 DEFAULT_COUNTRY = "US"
 
 
-def find(store: Any, session_id: str) -> PayvioxSession:
-    session = store.get(NAME, session_id)
+def find(store: Store, session_id: str) -> PayvioxSession:
+    session = store.find(NAME, session_id, PayvioxSession)
     if session is None:
         raise NotFound(SESSION_NOT_FOUND)
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 def check_ip(session: PayvioxSession, payer_ip: str | None) -> None:
