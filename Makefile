@@ -12,7 +12,7 @@ PORT ?= 4242
 SCENARIO ?= scenarios/default.yaml
 PYTEST_ARGS ?=
 
-.PHONY: install serve test browser bench lint clean
+.PHONY: install serve test browser bench soak fuzz lint clean
 
 # Serving needs the runtime only; tests and lint add their extras on top.
 $(RUNTIME): pyproject.toml
@@ -46,6 +46,15 @@ bench: $(STAMP)
 	  echo "installing Debian's wrk for the benchmark"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py
+
+# Endless session creation against a small --max-sessions: RSS printed each minute, flat after warm-up.
+# Loopback only; 10 minutes unless SOAK_SECONDS says otherwise (SOAK_INTERVAL, SOAK_MAX_SESSIONS).
+soak: $(STAMP)
+	$(PY) bench/soak.py
+
+# The long fuzz campaign: schemathesis cases from the providers' own specs, 1,000+ per provider.
+fuzz: $(STAMP)
+	FUZZ_CASES=$${FUZZ_CASES:-1000} $(PY) -m pytest -p no:cacheprovider -q tests/test_fuzz_specs.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sandbox tests bench examples

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import hostile
 import load
 import memory
 import servers
@@ -98,6 +99,7 @@ def row(name: str, measured: Measured) -> str:
 
 
 def main() -> int:
+    os.environ["PYTHONPATH"] = str(servers.ROOT)  # the servers run this checkout's sandbox, whatever the venv installed
     os.sched_setaffinity(0, {LOAD_CPU})  # keep this process, and the in-process memory runs, off the server's CPU
     load.wrk_path()
     # Startup is measured with bytecode compiled, as on any run after the first (this matters
@@ -116,6 +118,7 @@ def main() -> int:
     sessions = memory.per_session()
     flat = memory.long_run()
     cache = memory.idempotency_cap()
+    hostile_timed = hostile.measure_server(SERVER_CPU)
 
     print(
         f"\n{'POST /payviox/session':<36} {'req/s':>8} {'req/CPU-s':>10} {'p50 ms':>8} {'p99 ms':>8} "
@@ -151,6 +154,10 @@ idempotency cache          capped at {cache.cap:,} replies: {cache.full_bytes / 
         "(anything well above 1 means other work shared the CPUs: trust req/CPU-s over req/s and p99)"
     )
 
+    hostile_ok = hostile.report(hostile_timed)
+    if not hostile_ok:
+        print("\nINVALID: a hostile body got a 5xx.")
+        return 1
     if not all(measured.load.valid for measured in (bare, first, second)):
         print("\nINVALID: some requests did not answer 201 (or hit socket errors); the figures above do not count.")
         return 1

@@ -8,12 +8,34 @@ or with tenants (one credential each) inside one.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4242
 DEFAULT_SCENARIO = "scenarios/default.yaml"
+DEFAULT_MAX_SESSIONS = 100_000  # Settings.max_sessions
+MAX_SESSIONS_ENV = "SANDBOX_MAX_SESSIONS"
+
+
+def _positive(text: str) -> int:
+    if not text.strip().isascii() or not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return int(text)
+
+
+def max_sessions(flag: int | None) -> int:
+    """--max-sessions, else $SANDBOX_MAX_SESSIONS, else the default; ValueError for a bad variable."""
+    if flag is not None:
+        return flag
+    raw = os.environ.get(MAX_SESSIONS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_SESSIONS
+    try:
+        return _positive(raw)
+    except argparse.ArgumentTypeError as error:
+        raise ValueError(f"{MAX_SESSIONS_ENV}: {error}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed for ids and tokens (default: the scenario's, else random)")
     serve.add_argument("--workers", type=int, default=1, help="must be 1: state lives in one process")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--max-sessions",
+        type=_positive,
+        default=None,
+        help=f"sessions kept, all providers together; past it the longest-settled go first, then the oldest "
+        f"(default: ${MAX_SESSIONS_ENV}, else {DEFAULT_MAX_SESSIONS:,})",
+    )
     check = commands.add_parser("check", help="validate scenario files")
     check.add_argument("files", nargs="+")
     run = commands.add_parser("run", help="play a scenario's steps and print the timeline (exit 1 on a failure)")
@@ -117,8 +146,13 @@ def _serve(args: argparse.Namespace) -> int:
     from sandbox.state import Settings
 
     try:
+        cap = max_sessions(args.max_sessions)
+    except ValueError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
+    try:
         scenario = load_file(ScenarioModel, args.scenario) if args.scenario else ScenarioModel()
-        settings = Settings(scenario=scenario, seed=args.seed)
+        settings = Settings(scenario=scenario, seed=args.seed, max_sessions=cap)
         app = create_app(settings)  # builds the scenario's fixtures, which may fail
     except UNLOADABLE as error:
         print(f"sandbox: {problem(args.scenario or '<default>', error)}", file=sys.stderr)

@@ -6,7 +6,11 @@ session creations per IP and per customer. A window opens at the first hit and c
 window closes, which is what a `Retry-After` header and Payviox's `retry_after` field carry.
 (DESIGN.md suggested token buckets; providers state their limits as "N per minute" and a fixed
 window reproduces that phrasing and the documented `retry_after: 60` exactly.) Closed windows
-are swept when the table grows, so memory stays flat however many IPs a long run sees.
+are swept when the table grows, so memory stays flat however many IPs a long run sees. Open
+windows are capped too (MAX_WINDOWS): a run creating thousands of sessions a second with a new
+customer each would otherwise keep rate x window of them (300,000 a minute at 5,000/s). Past the
+cap the half opened longest ago are forgotten, and their subjects start a fresh window: a limit
+can then be exceeded, only by a client that spreads its requests over 50,000+ subjects.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import datetime, timedelta
 from sandbox.errors import RateLimited
 
 _SWEEP_AT = 10_000
+MAX_WINDOWS = 100_000
 
 
 # Not frozen: two are built per Payviox session creation, and a frozen dataclass sets each
@@ -49,4 +54,6 @@ class RateLimiter:
         if len(self._windows) > self._sweep_at:
             # Sweep only when the table has doubled, so the cost per hit stays O(1) amortized.
             self._windows = {key: value for key, value in self._windows.items() if value[0] > now}
-            self._sweep_at = max(_SWEEP_AT, 2 * len(self._windows))
+            if len(self._windows) > MAX_WINDOWS // 2:  # insertion order: the newest half stays
+                self._windows = dict(list(self._windows.items())[-(MAX_WINDOWS // 2) :])
+            self._sweep_at = min(MAX_WINDOWS, max(_SWEEP_AT, 2 * len(self._windows)))

@@ -26,7 +26,7 @@ from sandbox.entropy import Entropy
 from sandbox.events import EventLog
 from sandbox.faults import Faults
 from sandbox.journal import Journal
-from sandbox.machine import Transition
+from sandbox.machine import Lifecycle, Transition
 from sandbox.ratelimit import RateLimiter
 from sandbox.scenarios import Scenario, ScenarioError
 from sandbox.store import Store
@@ -42,6 +42,8 @@ class Settings:
     seed: int | None = None  # overrides the scenario's; with neither, a random seed (printed in the banner)
     body_limit: int = 1024 * 1024
     journal_cap: int = 2_000
+    # Stored sessions, all providers together; past it the longest-settled go, else the oldest (store.py).
+    max_sessions: int = 100_000
     idempotency_ttl: float = 24 * 3600
     tick_seconds: float = 1.0
 
@@ -52,6 +54,14 @@ class Settings:
             return self.scenario.seed
         self.seed = secrets.randbelow(2**31)  # chosen once, so reset() repeats it
         return self.seed
+
+
+def settled_states(lifecycle: Lifecycle) -> frozenset[str]:
+    """States with no way out, and what expiry leads to: a session there only waits to be read."""
+    states = {source for source, _ in lifecycle.table} | set(lifecycle.table.values())
+    ends = {state for state in states if not lifecycle.allowed(state)}
+    expired = {target for (_, action), target in lifecycle.table.items() if action == lifecycle.expire_action}
+    return frozenset(ends | expired)
 
 
 class Sandbox:
@@ -74,6 +84,8 @@ class Sandbox:
         self.settings = settings
         self.providers = providers
         self.dispatcher = Dispatcher(courier)  # a runtime resource, not state: it survives reset()
+        # Per provider, the states a session never leaves: reaching one makes it first to go when the store is full.
+        self.settled_states = {name: settled_states(provider.lifecycle) for name, provider in providers.items()}
         self.reset()
 
     def reset(self) -> None:
@@ -84,7 +96,7 @@ class Sandbox:
         except ValueError as error:  # a start past the clock's last instant
             raise ScenarioError([f"{scenario.where(['clock', 'start'])}: clock.start: {error}"]) from None
         self.entropy = Entropy(self.settings.effective_seed())
-        self.store = Store()
+        self.store = Store(max_records=self.settings.max_sessions)
         self.limiter = RateLimiter()
         self.journal = Journal(self.settings.journal_cap)
         self.events = EventLog()
@@ -130,6 +142,8 @@ class Sandbox:
         self.events.record(transitions)
         queued = False
         for step in transitions:
+            if step.after in self.settled_states.get(step.provider, ()):
+                self.store.settle(step.provider, step.record_id)
             hooks = self.providers[step.provider].webhooks
             if hooks is None:
                 continue

@@ -4,6 +4,14 @@ Every lookup is a dict hit, so the hot path stays O(1) in the number of stored s
 Deadlines sit in a heap: finding what came due costs O(log n) per due record and nothing when
 nothing is due, so expiry can run before every request. Idempotency records are capped and
 age out on the sandbox clock, so a week-long run keeps flat memory.
+
+Records are capped too (`max_records`, `Settings.max_sessions`). When an insert goes past the
+cap, one record goes: the one that settled (reached a state it can never leave, or expired:
+`settle()`, called by `Sandbox.emit`) longest ago, else the oldest record of all. A record
+that goes is forgotten by every index (its merchant's timeline, its unique claims, its
+deadlines), so the provider answers its own 404 for it, as for an id it never made. Each
+eviction is O(1) amortised: two insertion-ordered queues, no scan over the records; the
+deadline heap drops entries of gone records when they outnumber the live ones.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
 from sandbox.machine import Stateful
+from sandbox.timeline import Timeline
 
 R = TypeVar("R", bound=Stateful)
 
@@ -29,21 +38,68 @@ class Remembered:
     at: datetime
 
 
+Key = tuple[str, str]  # (provider, record id)
+UniqueKey = tuple[str, str, str, str]  # (provider, merchant, namespace, value)
+
+
 class Store:
-    def __init__(self, idempotency_cap: int = 50_000) -> None:
-        self._records: dict[tuple[str, str], Stateful] = {}
-        self._by_merchant: dict[tuple[str, str], dict[str, Stateful]] = {}
-        self._unique: dict[tuple[str, str, str, str], str] = {}
+    def __init__(self, idempotency_cap: int = 50_000, max_records: int = 100_000) -> None:
+        if max_records < 1:
+            raise ValueError("max_records must be at least 1")
+        self._records: OrderedDict[Key, Stateful] = OrderedDict()  # oldest first
+        self._settled: OrderedDict[Key, None] = OrderedDict()  # settled longest ago first
+        self._by_merchant: dict[Key, Timeline[Stateful]] = {}
+        self._unique: dict[UniqueKey, str] = {}
+        self._claims: dict[Key, list[UniqueKey]] = {}  # a record's unique claims, to forget with it
         self._deadlines: list[tuple[datetime, str, str]] = []
+        self._stale = 0  # heap entries whose record is gone
         self._idempotency: OrderedDict[tuple[str, str, str], Remembered] = OrderedDict()
         self._idempotency_cap = idempotency_cap
+        self.max_records = max_records
+        self.evicted = 0  # how many records the cap made room by (shown by the control API)
 
     # records
     def add(self, provider: str, record: Stateful) -> None:
-        self._records[(provider, record.id)] = record
-        self._by_merchant.setdefault((provider, record.merchant), {})[record.id] = record
+        key = (provider, record.id)
+        self._records[key] = record
+        self._by_merchant.setdefault((provider, record.merchant), Timeline()).append(record.id, record)
         if record.expires_at is not None:
             heapq.heappush(self._deadlines, (record.expires_at, provider, record.id))
+        while len(self._records) > self.max_records:
+            self._evict_one()
+
+    def settle(self, provider: str, record_id: str) -> None:
+        """The record reached a state it never leaves (or expired): it goes first when the store is full."""
+        key = (provider, record_id)
+        if key in self._records:
+            self._settled[key] = None
+
+    def _evict_one(self) -> None:
+        while self._settled:
+            key, _ = self._settled.popitem(last=False)
+            if key in self._records:
+                self._forget(key)
+                return
+        self._forget(next(iter(self._records)))
+
+    def _forget(self, key: Key) -> None:
+        record = self._records.pop(key)
+        self._settled.pop(key, None)
+        provider = key[0]
+        timeline = self._by_merchant.get((provider, record.merchant))
+        if timeline is not None:
+            timeline.remove(record.id)
+            if not timeline:
+                del self._by_merchant[(provider, record.merchant)]
+        for claim in self._claims.pop(key, ()):
+            if self._unique.get(claim) == record.id:
+                del self._unique[claim]
+        self.evicted += 1
+        self._stale += 1  # at most: a record may have no deadline left, or several
+        if self._stale > 1024 and self._stale > len(self._deadlines) // 2:
+            self._deadlines = [entry for entry in self._deadlines if (entry[1], entry[2]) in self._records]
+            heapq.heapify(self._deadlines)
+            self._stale = 0
 
     def get(self, provider: str, record_id: str) -> Stateful | None:
         return self._records.get((provider, record_id))
@@ -55,12 +111,23 @@ class Store:
 
     def owned(self, provider: str, merchant: str, record_id: str, kind: type[R]) -> R | None:
         """The record if it exists, is a `kind` and belongs to this merchant, else None."""
-        record = self._by_merchant.get((provider, merchant), {}).get(record_id)
+        timeline = self._by_merchant.get((provider, merchant))
+        record = timeline.get(record_id) if timeline is not None else None
         return record if isinstance(record, kind) else None
 
     def of_merchant(self, provider: str, merchant: str, kind: type[R]) -> list[R]:
-        """The merchant's records (a provider stores one record class, so `kind` only names it)."""
-        return cast(list[R], list(self._by_merchant.get((provider, merchant), {}).values()))
+        """The merchant's records, oldest first (a provider stores one record class, so `kind` only names it)."""
+        timeline = self._by_merchant.get((provider, merchant))
+        return cast(list[R], list(timeline.values()) if timeline is not None else [])
+
+    def page(self, provider: str, merchant: str, after: str | None, size: int, kind: type[R]) -> list[R] | None:
+        """Up to `size` of the merchant's records made before the record `after` (None: from the
+        newest), newest first, in O(size) however many the merchant has; None if `after` is not
+        one of the merchant's records (never was, or was evicted)."""
+        timeline = self._by_merchant.get((provider, merchant))
+        if timeline is None:
+            return None if after is not None else []
+        return cast(list[R] | None, timeline.newest_first(after, size))
 
     def of_provider(self, provider: str) -> list[Stateful]:
         return [record for (name, _), record in self._records.items() if name == provider]
@@ -70,11 +137,14 @@ class Store:
 
     # unique keys (e.g. Payviox order_id per business)
     def claim(self, provider: str, merchant: str, namespace: str, value: str, owner: str) -> str | None:
-        """Claim a unique value; returns the previous owner's id if it was already taken."""
+        """Claim a unique value; returns the previous owner's id if it was already taken. The
+        claim goes with its owner's record when the store evicts it."""
         key = (provider, merchant, namespace, value)
         taken = self._unique.get(key)
         if taken is None:
             self._unique[key] = owner
+            if (provider, owner) in self._records:
+                self._claims.setdefault((provider, owner), []).append(key)
         return taken
 
     def taken(self, provider: str, merchant: str, namespace: str, value: str) -> bool:
@@ -91,6 +161,8 @@ class Store:
             record = self._records.get((provider, record_id))
             if record is not None:
                 yield provider, record
+            elif self._stale:
+                self._stale -= 1
 
     # idempotency
     def recall(self, provider: str, merchant: str, key: str, now: datetime, ttl: timedelta) -> Remembered | None:

@@ -12,15 +12,17 @@ mis-sign a delivery as it is queued.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sandbox import jsonwire
+from sandbox.bounded import Capped, Inboxes
 from sandbox.clock import iso
 
+TENANTS = 10_000  # merchants with their own endpoints, subscriptions or inbox expectations
 PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
 
 
@@ -167,11 +169,12 @@ class Webhooks:
     def __init__(self, cap: int = 10_000) -> None:
         # The scenario's rules, set once its fixtures are built: fixtures are never broken.
         self.chaos: Tampering | None = None
-        self.endpoints: dict[tuple[str, str], Endpoint] = {}  # the control API's, one per merchant
+        # Per-tenant tables hold the last TENANTS tenants set (bounded.py): any test credential is a new tenant.
+        self.endpoints: dict[tuple[str, str], Endpoint] = Capped(TENANTS)  # the control API's, one per merchant
         # More endpoints per merchant, made through a provider's own API (CDP's subscriptions), by id.
-        self.subscriptions: dict[tuple[str, str], dict[str, Endpoint]] = {}
-        self.inboxes: dict[str, deque[dict[str, Any]]] = {}
-        self.expectations: dict[str, tuple[str, str]] = {}  # inbox name -> (provider, secret)
+        self.subscriptions: dict[tuple[str, str], dict[str, Endpoint]] = Capped(TENANTS)
+        self.inboxes = Inboxes()
+        self.expectations: dict[str, tuple[str, str]] = Capped(TENANTS)  # inbox name -> (provider, secret)
         self._deliveries: OrderedDict[str, Delivery] = OrderedDict()
         # Reordered deliveries (and their copies) per key, waiting for the next event of that key.
         self._held: dict[tuple[str, str, str], list[str]] = {}
@@ -315,4 +318,4 @@ class Webhooks:
 
     # the built-in inbox ---------------------------------------------------------------------
     def receive(self, name: str, entry: dict[str, Any]) -> None:
-        self.inboxes.setdefault(name, deque(maxlen=1_000)).append(entry)
+        self.inboxes.add(name, entry)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from sandbox.registry import PROVIDERS
+from tests.support import hostile
 from tests.support.apps import client_for, make_app
 from tests.support.control import Control
 
@@ -141,3 +142,35 @@ async def test_bad_bodies_against_live_sessions_never_get_a_500(provider: str) -
                     response = await client.post(f"/_sandbox/{provider}/sessions/{session_id}/actions/{action}",
                                                  content=BODIES[0][1])  # fmt: skip
                     assert response.status_code < 500
+
+
+@pytest.mark.parametrize(("provider", "method", "path"), ROUTES)
+async def test_hostile_shapes_never_get_a_500(provider: str, method: str, path: str) -> None:
+    """Every worst-case shape (tests/support/hostile.py) at 16 KiB: a 4xx or a normal answer."""
+    async with client_for(make_app()) as client:
+        headers = {**CREDENTIALS.get(provider, {}), "content-type": "application/json"}
+        for label, raw in hostile.bodies(16 * 1024).items():
+            response = await client.request(method, f"/{provider}{path}", content=raw, headers=headers)
+            assert response.status_code < 500, (label, response.text[:300])
+
+
+@pytest.mark.parametrize("shape", sorted(hostile.SHAPES))
+async def test_hostile_shapes_at_the_cap_on_creation_and_the_control_api(shape: str) -> None:
+    """The reported denial of service was an unterminated string of 30,000 escaped quotes sent to
+    the unauthenticated control API; every shape at the 1 MiB cap gets an answer, never a 500."""
+    raw = hostile.SHAPES[shape](hostile.CAP)
+    async with client_for(make_app()) as client:
+        for provider, path in [
+            ("payviox", "/payviox/session"),
+            ("cdp", "/cdp/platform/v2/payment-sessions"),
+            ("cubepay", "/cubepay/payment-sessions"),
+            (None, "/_sandbox/clock/advance"),
+        ]:
+            headers = {**CREDENTIALS.get(provider or "", {}), "content-type": "application/json"}
+            response = await client.post(path, content=raw, headers=headers)
+            assert 400 <= response.status_code < 500, (path, response.text[:300])
+
+
+async def test_the_reported_body_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/_sandbox/clock/advance", content=b'"' + b'\\"' * 30000 + b"[" * 513)
+    assert response.status_code == 400

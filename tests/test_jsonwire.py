@@ -5,8 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandbox import jsonwire
+from sandbox.contract import MALFORMED
+from sandbox.pipeline import parse_json
+from tests.support import hostile
 
 
 def test_json_money_never_passes_through_float() -> None:
@@ -18,3 +23,87 @@ def test_json_money_never_passes_through_float() -> None:
     assert jsonwire.dumps({"s": "dec-0:1", "t": "\x00dec:1"}) == b'{"s":"dec-0:1","t":"\\u0000dec:1"}'
     with pytest.raises(ValueError):
         jsonwire.loads(b"[Infinity]")
+
+
+# The nesting check (jsonwire.depth / check_depth) ------------------------------------------------
+
+
+def reference_depth(raw: bytes) -> int:
+    """The obvious scanner the check must agree with: a string skips to its closing quote (a
+    backslash takes the next byte, whatever it is); a quote whose string never closes is skipped
+    alone, so the brackets after it count. Quadratic on unterminated strings: small inputs only."""
+    depth = deepest = 0
+    i, n = 0, len(raw)
+    while i < n:
+        byte = raw[i]
+        if byte == ord('"'):
+            j = i + 1
+            while j < n and raw[j] != ord('"'):
+                j += 2 if raw[j] == ord("\\") else 1
+            i = j + 1 if j < n else i + 1
+            continue
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+        i += 1
+    return deepest
+
+
+@pytest.mark.parametrize("size", [1, 7, 600, 1100, 4096])
+@pytest.mark.parametrize("shape", sorted(hostile.SHAPES))
+def test_depth_agrees_with_the_obvious_scanner_on_every_hostile_shape(shape: str, size: int) -> None:
+    raw = hostile.SHAPES[shape](size)
+    assert jsonwire.depth(raw) == reference_depth(raw)
+    too_deep = reference_depth(raw) > jsonwire.MAX_DEPTH
+    if too_deep:
+        with pytest.raises(ValueError, match="nested deeper"):
+            jsonwire.check_depth(raw)
+    else:
+        jsonwire.check_depth(raw)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([b'"', b"\\", b"[", b"]", b"{", b"}", b"a", b'\\"', b'"["', b"\n"]), max_size=80))
+def test_depth_agrees_with_the_obvious_scanner_on_random_bytes(pieces: list[bytes]) -> None:
+    raw = b"".join(pieces)
+    assert jsonwire.depth(raw) == reference_depth(raw)
+
+
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([b"[", b"]", b'"', b'\\"', b'"x"', b"{"]), st.integers(1, 400)), max_size=6))
+def test_depth_agrees_on_long_runs(runs: list[tuple[bytes, int]]) -> None:
+    raw = b"".join(piece * count for piece, count in runs)
+    assert jsonwire.depth(raw) == reference_depth(raw)
+
+
+EXPECTED_AT_THE_CAP = {  # shape -> does the body parse (at 1 MiB)? Everything else is refused as malformed
+    "brackets inside strings": list,
+    "long fraction": dict,
+    "long string amount": dict,
+    "many keys": dict,
+    "many unknown fields": dict,
+    "huge array": list,
+    "huge items": dict,
+    "long escapes": dict,
+    "lone surrogates": dict,
+    "whitespace": dict,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(hostile.SHAPES))
+def test_hostile_bodies_at_the_cap_parse_or_are_refused_as_malformed(shape: str) -> None:
+    raw = hostile.SHAPES[shape](hostile.CAP)
+    assert len(raw) <= hostile.CAP
+    parsed = parse_json(raw)
+    expected = EXPECTED_AT_THE_CAP.get(shape)
+    if expected is None:
+        assert parsed is MALFORMED
+    else:
+        assert isinstance(parsed, expected)
+
+
+def test_an_exponent_out_of_range_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        jsonwire.loads(b'{"amount": 1e999999999999999999999}')

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sandbox import ratelimit
 from sandbox.errors import RateLimited
 from sandbox.ratelimit import Limit, RateLimiter
 
@@ -29,3 +30,14 @@ def test_rate_limiter_memory_stays_flat() -> None:
     for n in range(30_000):
         limiter.hit("p", "m", Limit("ip", str(n), 1, 1), T0 + timedelta(seconds=n))
     assert len(limiter._windows) <= 20_001
+
+
+def test_open_windows_are_capped() -> None:
+    limiter = RateLimiter()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for n in range(ratelimit.MAX_WINDOWS + 10):
+        limiter.hit("p", "m", Limit("customer", f"c{n}", 5, 60), now)
+    assert len(limiter._windows) <= ratelimit.MAX_WINDOWS
+    with pytest.raises(RateLimited):  # the newest windows are kept, and still count
+        for _ in range(5):
+            limiter.hit("p", "m", Limit("customer", f"c{ratelimit.MAX_WINDOWS + 9}", 5, 60), now)

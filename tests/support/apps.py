@@ -19,10 +19,12 @@ START = "2026-01-01T00:00:00Z"
 PEER = ("198.51.100.10", 50000)  # the socket peer every in-process request comes from
 
 
-def make_app(*, seed: int = 7, start: str = START, manual: bool = True, **scenario: Any) -> Starlette:
+def make_app(
+    *, seed: int = 7, start: str = START, manual: bool = True, max_sessions: int = 100_000, **scenario: Any
+) -> Starlette:
     """An app with a manual clock at `start`; `scenario` holds extra scenario sections (e.g. providers)."""
     model = ScenarioModel.model_validate({"clock": {"start": start, "manual": manual}, **scenario})
-    return create_app(Settings(scenario=model, seed=seed))
+    return create_app(Settings(scenario=model, seed=seed, max_sessions=max_sessions))
 
 
 def client_for(app: Starlette, peer: tuple[str, int] = PEER) -> httpx.AsyncClient:

@@ -49,5 +49,3 @@ LIFECYCLE = Lifecycle(provider=NAME, initial=CREATED, table=_table, expire_actio
 
 def is_pending(status: str) -> bool:
     return status.endswith("_pending")
-
-

@@ -41,18 +41,48 @@ def _token(last_id: str, at: datetime) -> str:
     return base64.b64encode(json.dumps({"last_id": last_id, "timestamp": int(at.timestamp())}).encode()).decode()
 
 
-def _start(call: Call, ids: list[str]) -> int:
+def _last_id(call: Call) -> str | None:
+    """The token's `last_id`; None without a token."""
     raw = call.query.get("pageToken")
     if not raw:
-        return 0
+        return None
     try:
         decoded = json.loads(base64.b64decode(raw, validate=True))
     except (binascii.Error, ValueError):
         decoded = None
     last_id = decoded.get("last_id") if isinstance(decoded, dict) else None
+    if not isinstance(last_id, str):
+        raise InvalidRequest(INVALID_QUERY)
+    return last_id
+
+
+def _start(call: Call, ids: list[str]) -> int:
+    last_id = _last_id(call)
+    if last_id is None:
+        return 0
     if last_id not in ids:
         raise InvalidRequest(INVALID_QUERY)
     return ids.index(last_id) + 1
+
+
+def page_from(
+    call: Call,
+    name: str,
+    fetch: Callable[[str | None, int], Sequence[T] | None],
+    ident: Callable[[T], str],
+    created: Callable[[T], datetime],
+    view: Callable[[T], dict[str, Any]],
+) -> dict[str, Any]:
+    """As `page`, from `fetch(after_id, n)`: up to n items after that id (None: from the start), or
+    None for an id it does not hold. The store pages this way in O(page) (Store.page)."""
+    size = _size(call)
+    chunk = fetch(_last_id(call), size + 1)
+    if chunk is None:  # an unknown id, or one the store has since evicted
+        raise InvalidRequest(INVALID_QUERY)
+    body: dict[str, Any] = {name: [view(item) for item in chunk[:size]]}
+    if len(chunk) > size:
+        body["nextPageToken"] = _token(ident(chunk[size - 1]), created(chunk[size - 1]))
+    return body
 
 
 def page(

@@ -81,9 +81,11 @@ def create_session(call: Call) -> Reply:
 
 
 def list_sessions(call: Call) -> Reply:
-    sessions = call.services.store.of_merchant(NAME, call.owner().id, CdpSession)[::-1]  # newest first
+    def fetch(after: str | None, size: int) -> list[CdpSession] | None:  # newest first, O(page)
+        return call.services.store.page(NAME, call.owner().id, after, size, CdpSession)
+
     return Reply(
-        200, paging.page(call, "paymentSessions", sessions, lambda s: s.id, lambda s: s.created_at, session_view)
+        200, paging.page_from(call, "paymentSessions", fetch, lambda s: s.id, lambda s: s.created_at, session_view)
     )
 
 
