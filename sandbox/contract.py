@@ -217,7 +217,7 @@ class ProviderSpec:
     actions: Mapping[str, Handler]
     authenticate: Callable[[Call, Any], Merchant]  # (call, Operation.auth) -> the merchant, or a SandboxError
     render_error: Callable[[SandboxError, Call], Reply]  # the provider's own envelope, for every error
-    describe: Callable[[Any], dict[str, Any]]  # a record as the control API shows it
+    describe: Callable[[Any, str], dict[str, Any]]  # (record, namespace prefix) -> what the control API shows
     # Domain error code (errors.py) -> how it goes on this provider's wire (envelopes.Wire).
     errors: Mapping[str, Any] = field(default_factory=dict)
     merchant_model: type[BaseModel] | None = None  # its block under a scenario merchant

@@ -58,7 +58,8 @@ async def sessions(request: Request) -> Response:
     sandbox = sandbox_of(request)
     sandbox.expire_due()
     records = sandbox.store.of_provider(provider.name)
-    return json_response({"sessions": [provider.describe(record) for record in records]})
+    root = request.scope.get("app_root_path", "")  # a namespace's prefix: the paths it hands out carry it
+    return json_response({"sessions": [provider.describe(record, root) for record in records]})
 
 
 async def session(request: Request) -> Response:
@@ -70,7 +71,7 @@ async def session(request: Request) -> Response:
     record = sandbox.store.get(provider.name, request.path_params["session_id"])
     if record is None:
         return error(404, "not_found", f"no {provider.name} session {request.path_params['session_id']!r}")
-    body = provider.describe(record)
+    body = provider.describe(record, request.scope.get("app_root_path", ""))
     body["history"] = [
         {"action": step.action, "from": step.before, "to": step.after, "at": iso(step.at)} for step in record.history
     ]

@@ -42,7 +42,7 @@ def action_authorize(call: Call) -> Reply:
     elif not isinstance(source, dict) or not ("address" in source or "coinbaseUserId" in source):
         raise InvalidRequest("source must be a wallet {address, network, asset} or {coinbaseUserId}.")
     payer.authorize(call, session, source, planned=outcome)
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 def action_settle(call: Call) -> Reply:
@@ -53,7 +53,7 @@ def action_settle(call: Call) -> Reply:
     if action is None:
         raise InvalidRequest("No action is pending on this payment session.")
     call.services.emit(*ledger.settle(call.services, session, action, outcome or action.planned, call.now))
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 ACTIONS = {"authorize": action_authorize, "settle": action_settle}
@@ -68,7 +68,7 @@ def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     return steps
 
 
-def describe(record: Any) -> dict[str, Any]:
+def describe(record: Any, root: str = "") -> dict[str, Any]:
     """The control API's view: the API's PaymentSession plus what the sandbox knows."""
     session: CdpSession = record
     view = session_view(session)
@@ -84,6 +84,6 @@ def describe(record: Any) -> dict[str, Any]:
             "planned": pending.planned,
             "settles_at": pending.settle_at.isoformat(),
         },
-        "hosted_page": hosted_path(session.id),
+        "hosted_page": root + hosted_path(session.id),
     }
     return view

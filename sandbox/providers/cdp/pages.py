@@ -37,7 +37,8 @@ STATUS_TEXT = {
 BUTTONS = {"succeeded": "Authorize — succeeds", "failed": "Authorize — fails"}
 
 
-def _form(session: CdpSession) -> str:
+def _form(session: CdpSession, root: str) -> str:
+    """`root`: the namespace's prefix, so the form posts back into the same sandbox."""
     if session.status != CREATED:
         return ""
     buttons = "".join(
@@ -52,11 +53,11 @@ def _form(session: CdpSession) -> str:
         if back
         else '<button type=button class=back id=back onclick="history.back()">Go back</button>'
     )
-    action = f"{hosted_path(session.id)}/authorize"
+    action = f"{root}{hosted_path(session.id)}/authorize"
     return f'<form method=post action="{action}"><div class=buttons>{buttons}{back_link}</div></form>'
 
 
-def _page(session: CdpSession) -> str:
+def _page(session: CdpSession, root: str) -> str:
     display = session.customer_display or {}
     shown = display.get("displayAmount")
     extra = (
@@ -76,7 +77,7 @@ def _page(session: CdpSession) -> str:
         display=extra,
         status=status,
         status_text=html.escape(STATUS_TEXT.get(status, status.replace("_", " ").capitalize() + ".")),
-        form=_form(session),
+        form=_form(session, root),
         session_id=session.id,
     )
 
@@ -86,7 +87,7 @@ def hosted_page(call: Call) -> Reply:
         session = payer.find(call)
     except NotFound:
         return pages.message(404, "Payment not found", "No payment session has this id.")
-    return Reply(200, html=_page(session))
+    return Reply(200, html=_page(session, call.root))
 
 
 def hosted_authorize(call: Call) -> Reply:
@@ -103,7 +104,7 @@ def hosted_authorize(call: Call) -> Reply:
     except (InvalidState, InvalidRequest) as error:
         return pages.message(409, "Payment not possible", error.message)
     redirect = (session.redirect or {}).get("successUrl" if outcome == "succeeded" else "failureUrl")
-    return Reply(303, headers={"Location": redirect or hosted_path(session.id)})
+    return Reply(303, headers={"Location": redirect or call.root + hosted_path(session.id)})
 
 
 OPERATIONS = (

@@ -39,7 +39,7 @@ def action_connect(call: Call) -> Reply:
     user = validation.address(body, "userAddress", required=False) or random_address(call.services.entropy)
     method = validation.text(body, "paymentMethodId", required=False, max_length=64)
     call.services.emit(*ledger.connect(session, user, method, call.now))
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 def action_fund(call: Call) -> Reply:
@@ -50,13 +50,13 @@ def action_fund(call: Call) -> Reply:
     sender = sender or random_address(call.services.entropy)
     _, fired = ledger.transfer(session, sender, amount, call.services.entropy, call.now)
     call.services.emit(*fired)
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 def action_cancel(call: Call) -> Reply:
     session = _found(call)
     call.services.emit(*ledger.cancel(session, call.now))
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 def action_fail(call: Call) -> Reply:
@@ -64,7 +64,7 @@ def action_fail(call: Call) -> Reply:
     session = _found(call)
     reason = validation.text(_action_body(call), "error", required=False) or "Payment failed (sandbox fail action)."
     call.services.emit(*ledger.fail(session, reason, call.now))
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
@@ -75,7 +75,7 @@ def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     return fired + ([expired] if expired is not None else [])
 
 
-def describe(record: Any) -> dict[str, Any]:
+def describe(record: Any, root: str = "") -> dict[str, Any]:
     """The control API's view: the API's own session, plus what only the sandbox knows."""
     session: CubePaySession = record
     view = wire.session_view(session)

@@ -50,23 +50,23 @@ def pay(call: Call) -> Reply:
         now=call.now,
     )
     call.services.emit(step)
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 def review(call: Call) -> Reply:
     session = ledger.find(call.services.store, call.path_params["session_id"])
     decision = _text(_action_body(call), "decision")
     call.services.emit(ledger.review(session, "approve" if decision is None else decision, call.now))
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
 def refund(call: Call) -> Reply:
     session = ledger.find(call.services.store, call.path_params["session_id"])
     call.services.emit(ledger.refund(session, call.now))
-    return Reply(200, describe(session))
+    return Reply(200, describe(session, call.root))
 
 
-def describe(record: Any) -> dict[str, Any]:
+def describe(record: Any, root: str = "") -> dict[str, Any]:
     """The control API's view: the API's own payment details, plus what the sandbox knows."""
     session: PayvioxSession = record
     view = wire.payment_details(session)
@@ -80,7 +80,7 @@ def describe(record: Any) -> dict[str, Any]:
         "amount_received": session.amount_received,
         "amount_remaining": session.amount_due,
         "allowed_actions": LIFECYCLE.allowed(session.status),
-        "hosted_page": wire.secure_path(session.id),
+        "hosted_page": root + wire.secure_path(session.id),
         "unpaid": session.status == OPEN,
     }
     return view

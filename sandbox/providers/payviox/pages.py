@@ -122,8 +122,9 @@ def _status_text(session: PayvioxSession) -> str:
     return STATUS_TEXT.get(session.status, "")
 
 
-def _page(session: PayvioxSession, *, brand: str, methods: str, crypto: bool = False, note: str = "") -> str:
-    action = f"{secure_path(session.id)}/pay"
+def _page(session: PayvioxSession, *, root: str, brand: str, methods: str, crypto: bool = False, note: str = "") -> str:
+    """`root`: the namespace's prefix, so the form posts back into the same sandbox."""
+    action = f"{root}{secure_path(session.id)}/pay"
     buttons = _buttons(session)
     payable = bool(buttons) and not (session.status == "pending" and not methods)
     form = f'<form method=post action="{action}">{methods}<div class=buttons>{buttons}</div></form>' if payable else ""
@@ -151,7 +152,9 @@ def hosted_page(call: Call) -> Reply:
     enabled = merchants.enabled(call, session.merchant)
     paying = CATALOGUE.get(session.payment_method or "") if session.status == INCOMPLETE else None
     crypto = paying is not None and paying.type == "crypto"
-    return Reply(200, html=_page(session, brand="Payviox", methods=_methods(session, enabled), crypto=crypto))
+    return Reply(
+        200, html=_page(session, root=call.root, brand="Payviox", methods=_methods(session, enabled), crypto=crypto)
+    )
 
 
 def redirect_page(call: Call) -> Reply:
@@ -165,7 +168,9 @@ def redirect_page(call: Call) -> Reply:
     chosen = _hidden_method(method.id) if method else ""
     note = f"This page plays {name} for {method.name if method else 'this payment'}."
     crypto = method is not None and method.type == "crypto"
-    return Reply(200, html=_page(session, brand=f"{name} (sandbox)", methods=chosen, crypto=crypto, note=note))
+    return Reply(
+        200, html=_page(session, root=call.root, brand=f"{name} (sandbox)", methods=chosen, crypto=crypto, note=note)
+    )
 
 
 def _cents(text: str | None) -> int | str | None:
@@ -196,7 +201,7 @@ def hosted_pay(call: Call) -> Reply:
         problems = " ".join(message for messages in (error.fields or {}).values() for message in messages)
         return pages.message(409, "Payment not possible", error.message or problems)
     call.services.emit(step)
-    return Reply(303, headers={"Location": secure_path(session.id)})
+    return Reply(303, headers={"Location": call.root + secure_path(session.id)})
 
 
 OPERATIONS = (

@@ -25,7 +25,9 @@ def sdk(call: Call) -> Reply:
 def demo(call: Call) -> Reply:
     key = call.query.get("key", DEMO_KEY)
     page = (_PAGES / "demo.html").read_text()
-    page = page.replace("{{PUBLIC_KEY}}", html.escape(key)).replace("{{SDK_URL}}", "/payviox/sdk/payviox.js")
+    page = page.replace("{{PUBLIC_KEY}}", html.escape(key)).replace(
+        "{{SDK_URL}}", f"{call.root}/payviox/sdk/payviox.js"
+    )
     return Reply(200, html=page)
 
 

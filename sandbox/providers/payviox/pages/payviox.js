@@ -14,7 +14,8 @@
   "use strict";
 
   var script = document.currentScript;
-  var ORIGIN = script ? new URL(script.src).origin : root.location.origin;
+  // The sandbox (or one of its namespaces, /ns/{name}) that served this script: its URL less the script's own path.
+  var ORIGIN = script ? script.src.replace(/\/payviox\/sdk\/payviox\.js(\?.*)?$/, "") : root.location.origin;
   var API = ORIGIN + "/payviox";
   var PAGE = ORIGIN + "/payviox/secure";
 
