@@ -96,10 +96,20 @@ async def test_urls_handed_out_in_a_namespace_carry_its_prefix() -> None:
         redirect = await client.post("/ns/shop/payviox/session", json=order(paymentMethodId="paypal"), headers=SECRET)
         assert redirect.json()["redirect_url"].startswith("http://sandbox.test/ns/shop/payviox/redirect/")
         page = await client.get(redirect.json()["redirect_url"])
-        assert page.status_code == 200
+        assert page.status_code == 200 and 'action="/ns/shop/payviox/secure/' in page.text  # posts back in here
         cdp = await client.post(f"/ns/shop{BASE}", json=session_body(), headers=ACME)
         assert cdp.json()["url"].startswith("http://sandbox.test/ns/shop/cdp/payment-sessions/")
-        assert (await client.get(cdp.json()["url"])).status_code == 200
+        assert cdp.json()["x402Url"].startswith("http://sandbox.test/ns/shop/cdp/platform/")
+        hosted = await client.get(cdp.json()["url"])
+        assert hosted.status_code == 200 and 'action="/ns/shop/cdp/payment-sessions/' in hosted.text
+        authorized = await client.post(f"{cdp.json()['url']}/authorize", data={"outcome": "succeeded"})
+        assert authorized.headers["location"].startswith("/ns/shop/cdp/payment-sessions/")
+        control = await client.get(f"/ns/shop/_sandbox/cdp/sessions/{cdp.json()['paymentSessionId']}")
+        assert control.json()["sandbox"]["hosted_page"].startswith("/ns/shop/cdp/payment-sessions/")
+        demo = await client.get("/ns/shop/payviox/demo")
+        assert 'src="/ns/shop/payviox/sdk/payviox.js"' in demo.text
+        bundle = await client.get("/ns/shop/cubepay/vendor/cubist-pay-client-sdk.umd.js")
+        assert "http://sandbox.test/ns/shop/cubepay" in bundle.text
 
 
 async def _raw_post(app: object, path: str) -> tuple[int, dict[str, object]]:

@@ -86,15 +86,18 @@ def test_a_payer_at_another_ip_gets_the_403(server: str, page) -> None:  # type:
     assert "IP mismatch" in page.content()
 
 
-def test_sdk_redirect_mode_from_the_demo_shop(server: str, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{server}/payviox/demo")
+@pytest.mark.parametrize("namespace", ["", "/ns/demo-team"], ids=["root", "namespace"])
+def test_sdk_redirect_mode_from_the_demo_shop(server: str, page, namespace: str) -> None:  # type: ignore[no-untyped-def]
+    sandbox = server + namespace  # in a namespace, the SDK, the API and the hosted page all stay in it
+    page.goto(f"{sandbox}/payviox/demo")
     page.get_by_role("button", name="Pay (redirect)").click()
-    page.wait_for_url(f"{server}/payviox/secure/*")
+    page.wait_for_url(f"{sandbox}/payviox/secure/*")
     session_id = page.url.rsplit("/", 1)[-1]
     assert page.locator("#total").inner_text() == "50.00 USD"
     page.get_by_role("button", name="Pay — succeeds").click()
     page.wait_for_selector('#status[data-status="succeeded"]')
-    state = SyncControl(server).session("payviox", session_id)
+    assert page.url == f"{sandbox}/payviox/secure/{session_id}"
+    state = SyncControl(sandbox).session("payviox", session_id)
     assert state["status"] == "succeeded"
     assert state["sandbox"]["key_kind"] == "public"
     assert state["sandbox"]["required_ip"] == "127.0.0.1"  # a pk_ key captures the browser's IP
