@@ -85,3 +85,56 @@ def test_serve_answers_over_http() -> None:
         out, _ = process.communicate(timeout=10)
     assert f"sandbox on http://127.0.0.1:{port}" in out
     assert "seed 3, scenario default" in out
+
+
+def test_version_and_help_follow_the_conventions(capsys: pytest.CaptureFixture[str]) -> None:
+    from sandbox import __version__
+    from sandbox.serve import OPTIONS
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"sandbox {__version__}"
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = capsys.readouterr().out
+    assert "examples:" in text
+    for option in OPTIONS:
+        assert option.flag in text and option.env in text  # each option says its variable and default
+
+
+def _start(*argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "sandbox", "serve", "--log-level", "warning", *argv]
+    environment = {**__import__("os").environ, **(env or {})}
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+
+
+def test_options_come_from_the_environment_and_the_banner_follows_the_bind() -> None:
+    port = free_port()
+    process = _start(env={"SANDBOX_PORT": str(port), "SANDBOX_SEED": "3", "SANDBOX_MAX_NAMESPACES": "5"})
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # printed once the socket is bound, so the server answers now
+        assert f"http://127.0.0.1:{port}" in line and "seed 3" in line
+        assert httpx.get(f"http://127.0.0.1:{port}/_sandbox/namespaces").json()["max_namespaces"] == 5
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_port_in_use_prints_no_banner() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process = _start("--port", str(taken.getsockname()[1]))
+        out, err = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert "sandbox on" not in out
+    assert "address already in use" in err.lower() or "error" in err.lower()
+
+
+def test_a_bad_environment_variable_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SANDBOX_PORT", "eighty")
+    assert main(["serve"]) == 2
+    assert "SANDBOX_PORT" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sandbox import cli
+from sandbox import cli, serve
 from tests.support import cdp_calls, cubepay_calls, payviox_calls
 from tests.support.apps import client_for, make_app
 from tests.support.control import Control
@@ -76,14 +76,17 @@ async def test_an_evicted_cubepay_session_is_a_404() -> None:
 
 
 def test_the_cap_comes_from_the_flag_else_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(cli.MAX_SESSIONS_ENV, raising=False)
-    assert cli.max_sessions(None) == cli.DEFAULT_MAX_SESSIONS
-    monkeypatch.setenv(cli.MAX_SESSIONS_ENV, "250")
-    assert cli.max_sessions(None) == 250
-    assert cli.max_sessions(7) == 7
-    monkeypatch.setenv(cli.MAX_SESSIONS_ENV, "0")
+    def cap(*argv: str) -> int:
+        return int(serve.resolve(cli._parser().parse_args(["serve", *argv]))["max_sessions"])
+
+    monkeypatch.delenv("SANDBOX_MAX_SESSIONS", raising=False)
+    assert cap() == 100_000
+    monkeypatch.setenv("SANDBOX_MAX_SESSIONS", "250")
+    assert cap() == 250
+    assert cap("--max-sessions", "7") == 7
+    monkeypatch.setenv("SANDBOX_MAX_SESSIONS", "0")
     with pytest.raises(ValueError, match="SANDBOX_MAX_SESSIONS"):
-        cli.max_sessions(None)
+        cap()
     with pytest.raises(SystemExit):
         cli._parser().parse_args(["serve", "--max-sessions", "-3"])
 
