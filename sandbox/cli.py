@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("file", help="a scenario YAML file")
     run.add_argument("--url", help="a running sandbox to play against, in a fresh namespace (default: in-process)")
+    run.add_argument(
+        "--namespace", help="with --url: the namespace to play in (default: a fresh one; `default` is the root)"
+    )
     return parser
 
 
@@ -50,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return _check(args.files)
     if args.command == "run":
-        return _run(args.file, args.url)
+        return _run(args.file, args.url, args.namespace)
     return serve(args, _load, problem)
 
 
@@ -94,7 +97,7 @@ def _check(files: list[str]) -> int:
     return 1 if failed else 0
 
 
-def _run(path: str, url: str | None) -> int:
+def _run(path: str, url: str | None, namespace: str | None = None) -> int:
     import asyncio
     from pathlib import Path
 
@@ -105,7 +108,7 @@ def _run(path: str, url: str | None) -> int:
     try:
         text = Path(path).read_text()
         scenario = load_text(ScenarioModel, text, path)
-        return asyncio.run(run(scenario, text, path, url))
+        return asyncio.run(run(scenario, text, path, url, namespace=namespace))
     except UNLOADABLE as error:
         print(problem(path, error), file=sys.stderr)
         return 1

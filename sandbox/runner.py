@@ -11,8 +11,11 @@ and an in-process run print the same story.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
@@ -197,8 +200,23 @@ def _parse(response: httpx.Response) -> Any:
         return response.text
 
 
-async def run(scenario: Scenario, text: str, source: str, url: str | None, out: TextIO | None = None) -> int:
-    """Play `scenario` (whose source `text` is PUT to `url` when given); returns the exit code."""
+def fresh_namespace(source: str) -> str:
+    """A namespace of its own for one `sandbox run --url` (the file's name, and a random part so two
+    runs of the same file on one server never meet)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source).stem)[:40] or "scenario"
+    return f"run-{stem}-{secrets.token_hex(3)}"
+
+
+async def run(
+    scenario: Scenario,
+    text: str,
+    source: str,
+    url: str | None,
+    out: TextIO | None = None,
+    namespace: str | None = None,
+) -> int:
+    """Play `scenario` (whose source `text` is PUT to `url` when given, into `namespace` there, a
+    fresh one by default, so the server's other users are left alone); returns the exit code."""
     from sandbox.app import Settings, create_app
     from sandbox.registry import PROVIDERS
 
@@ -208,6 +226,9 @@ async def run(scenario: Scenario, text: str, source: str, url: str | None, out: 
         transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         client = httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:4242")
     else:
+        name = namespace or fresh_namespace(source)
+        url = url.rstrip("/") if name == "default" else f"{url.rstrip('/')}/ns/{name}"
+        timeline.line(f"playing in namespace {name}: {url}", "36")
         client = httpx.AsyncClient(base_url=url, timeout=30)
     async with client:
         if url is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -101,13 +102,22 @@ def test_an_invalid_scenario_is_reported_with_its_line(tmp_path: Path, capsys: p
     assert f"{path}:19: steps.2.expct: Extra inputs are not permitted" in capsys.readouterr().err
 
 
-def test_url_plays_against_a_running_sandbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_url_plays_in_a_fresh_namespace_of_a_running_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with serve_in_thread(make_app()) as url:
+        before = SyncControl(url).scenario()
         assert main(["run", str(write(tmp_path)), "--url", url]) == 0
-        shown = SyncControl(url).scenario()
+        out = capsys.readouterr().out
+        [base] = re.findall(rf"{re.escape(url)}/ns/[A-Za-z0-9._-]+", out)  # it says where it played
+        shown = SyncControl(base).scenario()
+        assert SyncControl(url).scenario() == before  # the server's own namespace is left alone
+        assert main(["run", str(write(tmp_path)), "--url", url, "--namespace", "default"]) == 0
+        on_root = SyncControl(url).scenario()
     assert shown["scenario"]["name"] == "demo"  # loaded there with PUT /_sandbox/scenario
     assert shown["faults"][0]["fired"] == 1
-    assert "all 4 steps passed" in capsys.readouterr().out
+    assert "all 4 steps passed" in out
+    assert on_root["scenario"]["name"] == "demo"
 
 
 def test_a_variable_missing_at_run_time_fails_the_step_not_the_run(
