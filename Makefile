@@ -37,7 +37,14 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "could not install chromium: browser tests will be skipped"; }
 
-test: $(STAMP) browser
+# nginx for the fleet test: two sandboxes behind the shipped deploy/nginx.conf.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "installing Debian's nginx for the fleet test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) \
+	  || echo "could not install nginx: the fleet test will be skipped"; }
+
+test: $(STAMP) browser nginx
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # wrk is the load generator (a Python client would be slower than the server it measures).
