@@ -12,7 +12,7 @@ PORT ?= 4242
 SCENARIO ?= scenarios/default.yaml
 PYTEST_ARGS ?=
 
-.PHONY: install serve test browser bench soak fuzz lint clean
+.PHONY: install serve test browser nginx bench soak fuzz lint clean
 
 # Serving needs the runtime only; tests and lint add their extras on top.
 $(RUNTIME): pyproject.toml
