@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import hostile
 import load
 import memory
+import namespaces
 import servers
 
 SERVER_CPU, LOAD_CPU = 0, 1
@@ -119,6 +120,7 @@ def main() -> int:
     flat = memory.long_run()
     cache = memory.idempotency_cap()
     hostile_timed = hostile.measure_server(SERVER_CPU)
+    spaces = namespaces.measure()
 
     print(
         f"\n{'POST /payviox/session':<36} {'req/s':>8} {'req/CPU-s':>10} {'p50 ms':>8} {'p99 ms':>8} "
@@ -154,6 +156,7 @@ idempotency cache          capped at {cache.cap:,} replies: {cache.full_bytes / 
         "(anything well above 1 means other work shared the CPUs: trust req/CPU-s over req/s and p99)"
     )
 
+    namespaces.report(spaces)
     hostile_ok = hostile.report(hostile_timed)
     if not hostile_ok:
         print("\nINVALID: a hostile body got a 5xx.")
