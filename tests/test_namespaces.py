@@ -220,3 +220,34 @@ def test_an_idle_namespace_is_dropped_and_makes_room() -> None:
     now[0] = 1_000
     assert spaces.sweep() == ["second"]  # the default namespace is never dropped
     assert len(spaces) == 1
+
+
+async def test_dropping_a_namespace_while_its_webhook_is_in_flight_is_clean() -> None:
+    """The drop answers at once; the attempt under way finishes into the dropped sandbox, unseen;
+    the name, used again, is a fresh sandbox, and no other namespace saw anything."""
+    import asyncio
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from sandbox.threaded import serve_in_thread
+
+    async def hook(request: Request) -> Response:
+        await asyncio.sleep(0.5)
+        return Response(b"ok")
+
+    with serve_in_thread(Starlette(routes=[Route("/hooks", hook, methods=["POST"])])) as receiver:
+        async with client_for(_app()) as client:
+            doomed = Control(client, "/ns/doomed")
+            await doomed.set_webhook_endpoint("payviox", "acme", f"{receiver}/hooks", "whtoken_x")
+            await doomed.act("payviox", await _create(client, "/ns/doomed"), "pay")
+            flush = asyncio.create_task(client.post("/ns/doomed/_sandbox/webhooks/flush"))
+            await asyncio.sleep(0.1)  # the attempt is under way
+            dropped = await client.delete("/_sandbox/namespaces/doomed")
+            assert dropped.status_code == 200
+            flushed = await flush
+            assert flushed.status_code == 200 and len(flushed.json()["attempted"]) == 1
+            assert await Control(client, "/ns/doomed").webhooks() == []  # the name again: a fresh sandbox
+            assert await Control(client).webhooks() == []
