@@ -108,6 +108,7 @@ class Sandbox:
         self.faults = Faults()  # none armed while the scenario's fixtures are built
         self.chaos = None
         self.fixtures = {}
+        self._declared: dict[str, dict[str, Any]] = {}  # provider -> its merchant blocks (the scenario's, fixed)
 
     def arm(self) -> None:
         """Arm the scenario's faults and webhook chaos (after its fixtures: fixtures are never broken)."""
@@ -134,7 +135,11 @@ class Sandbox:
         return found
 
     def merchants(self, provider: str, model: type[S]) -> dict[str, S]:
-        declared = self.scenario.merchants_for(provider)
+        # Read on every authenticated request (strict keys, IP rules): built once per scenario,
+        # since a scenario never changes while loaded (loading another one resets).
+        declared = self._declared.get(provider)
+        if declared is None:
+            declared = self._declared[provider] = self.scenario.merchants_for(provider)
         return {name: block for name, block in declared.items() if isinstance(block, model)}
 
     def emit(self, *transitions: Transition) -> None:
