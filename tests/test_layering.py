@@ -93,3 +93,15 @@ def test_no_test_file_imports_conftest(path: Path) -> None:
     """Fixtures live in conftest.py; helpers a test imports live in tests/support/."""
     offending = sorted(name for name in imports(path) if "conftest" in name.split("."))
     assert not offending, f"{path.name} imports {offending}"
+
+
+def test_every_module_has_a_place_in_the_layers() -> None:
+    """A new module must be put in a layer (pyproject.toml), or import-linter would not check it."""
+    import tomllib
+
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    [layers] = [contract["layers"] for contract in config if contract["type"] == "layers"]
+    named = {name.strip() for layer in layers for name in layer.replace("|", ":").split(":")}
+    modules = {f"sandbox.{path.stem}" for path in ROOT.glob("*.py") if path.stem not in ("__init__", "__main__")}
+    packages = {f"sandbox.{path.parent.name}" for path in ROOT.glob("*/__init__.py")}
+    assert not (modules | packages) - named, f"not in any layer: {sorted((modules | packages) - named)}"
