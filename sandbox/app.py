@@ -73,6 +73,8 @@ class NamespaceRouter:
     def __init__(self, app: Starlette, namespaces: Namespaces) -> None:
         self.app = app
         self.namespaces = namespaces
+        self.table = pipeline.Table(PROVIDERS)
+        self.matched = CORS(pipeline.serve_matched)  # a provider operation: the same CORS, no router
         self.state = app.state  # as Starlette's, for tests and tools that reach the app's state
         self._refusals: Sandbox | None = None  # renders refusals in a provider's envelope
 
@@ -80,6 +82,8 @@ class NamespaceRouter:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             if scope["type"] == "http":
                 scope["sandbox"] = self.namespaces.used(DEFAULT)
+                await self._dispatch(scope, "", scope["path"], receive, send)
+                return
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
@@ -99,7 +103,20 @@ class NamespaceRouter:
         inner = {**scope, "root_path": root, "sandbox": sandbox}
         if not slash:  # /ns/{name} itself: the namespace's root
             inner["path"] = root + "/"
-        await self.app(inner, receive, send)
+        await self._dispatch(inner, root, f"/{rest}", receive, send)
+
+    async def _dispatch(self, scope: Scope, root: str, route_path: str, receive: Receive, send: Send) -> None:
+        """A provider operation straight to the pipeline (pipeline.Table); anything else to Starlette."""
+        found = self.table.match(scope["method"], route_path)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        provider, op, params = found
+        scope["operation"] = (provider, op)
+        scope["path_params"] = params
+        scope["app_root_path"] = root  # what Starlette's mount would have set: URLs handed out carry it
+        scope["root_path"] = f"{root}/{provider.name}"
+        await self.matched(scope, receive, send)
 
     def _full(self, scope: Scope, rest: str, message: str) -> Response:
         """No room for another namespace: the provider's own 503, or the sandbox's below /_sandbox."""
