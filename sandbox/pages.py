@@ -17,9 +17,25 @@ def form_fields(raw: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(raw.decode(errors="replace")).items()}
 
 
+# The pages' icon, inline: a browser asks for /favicon.ico otherwise, and logs its 404 as an error.
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "%3Crect width='16' height='16' rx='3' fill='%234f46e5'/%3E%3Cpath d='M4 8h8M8 4v8' stroke='white' "
+    "stroke-width='2'/%3E%3C/svg%3E"
+)
+ICON_LINK = f'<link rel="icon" href="{FAVICON}">'
+
+
+def wants_html(accept: str | None) -> bool:
+    """A browser navigating (its Accept names text/html); API clients ask for JSON or anything."""
+    return accept is not None and "text/html" in accept
+
+
 def message(status: int, title: str, text: str) -> Reply:
     body = (
-        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<body style='font-family:system-ui;margin:3rem'><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+        f"<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"{ICON_LINK}<title>{html.escape(title)}</title>"
+        f"<body style='font-family:system-ui;margin:2rem 1rem;max-width:40rem'><h1>{html.escape(title)}</h1>"
+        f"<p>{html.escape(text)}</p>"
     )
     return Reply(status, html=body)

@@ -79,6 +79,7 @@ def _page(session: CdpSession, root: str) -> str:
         status_text=html.escape(STATUS_TEXT.get(status, status.replace("_", " ").capitalize() + ".")),
         form=_form(session, root),
         session_id=session.id,
+        favicon=pages.FAVICON,
     )
 
 

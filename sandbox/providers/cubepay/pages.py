@@ -17,6 +17,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from sandbox import pages as shared
 from sandbox.contract import Call, Operation, Reply
 from sandbox.providers.cubepay import auth, settings
 
@@ -42,6 +43,7 @@ def demo_page(call: Call) -> Reply:
     key = settings.of(call.services).demo_api_key
     merchant = auth.merchant_of_key(call.services, key) or auth.merchant_id(key)
     page = _asset("demo.html").replace("{{MERCHANT_ID}}", html.escape(json.dumps(merchant)[1:-1]))
+    page = page.replace("{{FAVICON}}", shared.FAVICON)
     return Reply(200, html=page)
 
 

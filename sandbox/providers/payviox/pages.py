@@ -19,8 +19,9 @@ from string import Template
 
 from sandbox import pages
 from sandbox.contract import Call, Operation, Reply
-from sandbox.errors import InvalidRequest, InvalidState, NotFound
+from sandbox.errors import Forbidden, InvalidRequest, InvalidState, NotFound
 from sandbox.providers.payviox import ledger, merchants
+from sandbox.providers.payviox.errors import IP_MISMATCH
 from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCOMES
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES, Method
 from sandbox.providers.payviox.records import PayvioxSession
@@ -139,6 +140,7 @@ def _page(session: PayvioxSession, *, root: str, brand: str, methods: str, crypt
         total=money(session.amount, session.currency),
         status=session.status,
         status_text=status,
+        favicon=pages.FAVICON,
         note=html.escape(note),
         form=form,
     )
@@ -149,6 +151,12 @@ def hosted_page(call: Call) -> Reply:
         session = _find(call)
     except NotFound:
         return pages.message(404, "Session not found", "No payment session has this id.")
+    except Forbidden:
+        if not pages.wants_html(call.headers.get("accept")):
+            raise  # API clients get the documented JSON (create-session "Error Responses")
+        # Invented: a payer's browser gets the same words as a page, not raw JSON.
+        explained = "this payment session only opens from the IP it was created for (or given as `ip`)."
+        return pages.message(403, IP_MISMATCH["error"], f"{IP_MISMATCH['message']}: {explained}")
     enabled = merchants.enabled(call, session.merchant)
     paying = CATALOGUE.get(session.payment_method or "") if session.status == INCOMPLETE else None
     crypto = paying is not None and paying.type == "crypto"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from sandbox import pages
 from sandbox.contract import Call, Operation, Reply
 
 _PAGES = Path(__file__).parent / "pages"
@@ -28,6 +29,7 @@ def demo(call: Call) -> Reply:
     page = page.replace("{{PUBLIC_KEY}}", html.escape(key)).replace(
         "{{SDK_URL}}", f"{call.root}/payviox/sdk/payviox.js"
     )
+    page = page.replace("{{FAVICON}}", pages.FAVICON)
     return Reply(200, html=page)
 
 

@@ -88,6 +88,8 @@
     frame.setAttribute("data-payviox-session", sessionId);
     frame.style.width = config.width || "100%";
     frame.style.height = config.height || "400px";
+    this._autoHeight = !config.height;  // without a height, the frame follows its page (payviox:resize)
+    this._frame = frame;
     frame.style.border = config.withoutBorder ? "0" : "1px solid #e4e7ec";
     if (config.transparentBackground) { frame.setAttribute("allowtransparency", "true"); frame.style.background = "transparent"; }
     if (config.style) { frame.style.cssText += ";" + config.style; }
@@ -97,16 +99,32 @@
   };
 
   // sdk/integration/iframe: the page posts payviox:redirect (full-page navigation) and payviox:close.
+  // Invented, sandbox only: payviox:resize (the frame follows its page's height, when none was
+  // given) and payviox:status; both, and the close, are passed on to the shop as DOM events on
+  // the iframe target ("payviox:status", "payviox:close", with {session, status} in `detail`).
   Payviox.prototype._listen = function () {
     if (this._listening) { return; }
     this._listening = true;
     var self = this;
+    var last = null;
+    function tell(type) {
+      if (!self.iframeConfig) { return; }
+      var detail = last || {};
+      self.iframeConfig.iframeTarget.dispatchEvent(new CustomEvent(type, { detail: detail, bubbles: true }));
+    }
     root.addEventListener("message", function (event) {
-      if (event.origin !== ORIGIN || !event.data) { return; }
+      if (event.origin !== new URL(ORIGIN).origin || !event.data) { return; }
       if (event.data.type === "payviox:redirect" && event.data.redirect) {
         root.location.href = event.data.redirect;
+      } else if (event.data.type === "payviox:resize" && self._autoHeight && self._frame) {
+        self._frame.style.height = Math.ceil(Number(event.data.height) || 400) + "px";
+      } else if (event.data.type === "payviox:status") {
+        last = { session: String(event.data.session), status: String(event.data.status) };
+        tell("payviox:status");
       } else if (event.data.type === "payviox:close" && self.iframeConfig) {
         self.iframeConfig.iframeTarget.innerHTML = "";
+        self._frame = null;
+        tell("payviox:close");
       }
     });
   };
