@@ -45,9 +45,7 @@ def sandbox_command(port: int) -> list[str]:
         scenario,
         "--seed",
         "1",
-        "--log-level",
-        "warning",
-    ]
+    ]  # the log level users get (info: uvicorn's access line per request), as `make serve` runs it
 
 
 def bare_command(port: int) -> list[str]:
@@ -64,9 +62,7 @@ def bare_command(port: int) -> list[str]:
         HOST,
         "--port",
         str(port),
-        "--log-level",
-        "warning",
-    ]
+    ]  # uvicorn's default log level too (info: an access line per request), so both pay for it
 
 
 @dataclass
