@@ -12,7 +12,7 @@ PORT ?= 4242
 SCENARIO ?= scenarios/default.yaml
 PYTEST_ARGS ?=
 
-.PHONY: install serve test browser nginx bench soak fuzz lint clean
+.PHONY: install serve test browser nginx node bench soak fuzz lint clean
 
 # Serving needs the runtime only; tests and lint add their extras on top.
 $(RUNTIME): pyproject.toml
@@ -44,7 +44,24 @@ nginx:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null) \
 	  || echo "could not install nginx: the fleet test will be skipped"; }
 
-test: $(STAMP) browser nginx
+# Coinbase's TypeScript client for tests/providers/test_cdp_typescript.py: `npm ci` from the
+# committed lockfile, again only when the lockfile changes. Without node the test skips.
+NODE_TESTS := tests/node
+NODE_STAMP := $(NODE_TESTS)/node_modules/.installed
+
+$(NODE_STAMP): $(NODE_TESTS)/package.json $(NODE_TESTS)/package-lock.json
+	@echo "installing Coinbase's TypeScript client into $(NODE_TESTS)/node_modules (npm ci)"
+	cd $(NODE_TESTS) && npm ci --silent --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) -s --no-print-directory $(NODE_STAMP); \
+	else \
+	  echo "node/npm not found: Coinbase's TypeScript client test (tests/node) will be skipped"; \
+	fi
+
+test: $(STAMP) browser nginx node
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # wrk is the load generator (a Python client would be slower than the server it measures).

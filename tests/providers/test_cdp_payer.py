@@ -54,6 +54,14 @@ async def test_wallet_options_need_no_credential_and_offer_one_option_per_asset(
     assert (await get(client, session_id))["status"] == "created"  # a stateless read
 
 
+async def test_wallet_options_take_axios_bracket_arrays(client: httpx.AsyncClient) -> None:
+    """`addresses[]=A&addresses[]=B` is what Coinbase's TypeScript client sends (axios's array encoding)."""
+    session_id = (await create(client))["paymentSessionId"]
+    body = (await options(client, session_id, f"addresses%5B%5D={PAYER}&addresses%5B%5D={SECOND}")).json()
+    assert [option["source"]["address"] for option in body["options"]] == [PAYER]
+    assert [item["address"] for item in body["ineligibleAddresses"]] == [SECOND]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -78,8 +78,11 @@ def authorize(
 
 
 def _addresses(call: Call) -> list[str]:
-    """`addresses` is form-style, explode=false (`?addresses=0xA,0xB`); repeated keys work too."""
-    found = [part.strip() for raw in call.query_all("addresses") for part in raw.split(",")]
+    """`addresses` is form-style, explode=false (`?addresses=0xA,0xB`); repeated keys work too,
+    and so does `addresses[]=0xA&addresses[]=0xB`: axios's array encoding, which Coinbase's own
+    TypeScript client (@coinbase/cdp-sdk 1.57.0, `getWalletAuthorizationOptions`) sends."""
+    raws = call.query_all("addresses") + call.query_all("addresses[]")
+    found = [part.strip() for raw in raws for part in raw.split(",")]
     found = [part for part in found if part]
     if not found:
         raise InvalidRequest("At least one wallet address is required.")
