@@ -85,7 +85,10 @@ def _states(action: str) -> tuple[str, ...]:
 AVAILABLE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "connect": (
         _states("connect"),
-        {"userAddress": "0x wallet address (default: a seeded one)", "paymentMethodId": "default: pm_<token>_<network>"},
+        {
+            "userAddress": "0x wallet address (default: a seeded one)",
+            "paymentMethodId": "default: pm_<token>_<network>",
+        },
     ),
     "fund": (
         UNFUNDED,  # ledger.transfer: a transfer lands only while unfunded (connecting first if need be)

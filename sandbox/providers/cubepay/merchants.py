@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # Invented: API keys have no documented format; any visible-ASCII bearer value is a key, and
 # one that looks like a JWT is taken for a paymentSessionToken (so it cannot be declared).
 API_KEY = re.compile(r"^[\x21-\x7e]{1,512}$")
+_MERCHANT_ID = r"^[A-Za-z0-9_-]{1,64}$"  # it goes into inbox names, control paths and the page's JS
 # Invented: Grain documents no live/test key forms (research/cubepay.md: "[?]"), only a separate
 # sandbox host (api.sandbox.pay.grain.inc). The sandbox takes a key with a `live` part
 # (`cubepay_live_...`, `sk_live_...`, `live-...`), the form most PSPs give production keys, for
@@ -40,7 +41,6 @@ LIVE_KEY = re.compile(r"(?:^|[_-])live(?:[_-]|$)", re.IGNORECASE)
 
 def is_live_key(key: str) -> bool:
     return LIVE_KEY.search(key) is not None
-_MERCHANT_ID = r"^[A-Za-z0-9_-]{1,64}$"  # it goes into inbox names, control paths and the page's JS
 
 
 class CubePayWebhook(BaseModel):
