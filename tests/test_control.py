@@ -91,7 +91,7 @@ async def test_session_inspection_shows_state_and_history(client: httpx.AsyncCli
     await control.act("payviox", session_id, "pay", outcome="pending_review")
     body = await control.session("payviox", session_id)
     assert body["status"] == "pending_review"
-    assert body["sandbox"]["allowed_actions"] == ["review_approve", "review_decline"]
+    assert body["sandbox"]["allowed_actions"] == [{"action": "review", "params": {"decision": ["approve", "decline"]}}]
     assert body["history"] == [
         {"action": "pay_pending_review", "from": "open", "to": "pending_review", "at": "2026-01-01T00:00:00.000Z"}
     ]

@@ -20,7 +20,7 @@ from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
 
-SHOP_KEY, SHOP_KEY_NEXT, GLOBEX_KEY = "cp_shop_live_1", "cp_shop_rotated_2", "cp_globex_1"
+SHOP_KEY, SHOP_KEY_NEXT, GLOBEX_KEY = "cp_shop_current_1", "cp_shop_rotated_2", "cp_globex_1"
 REFUSED = {"error": "Unauthorized: the API key is invalid or revoked."}
 
 

@@ -17,6 +17,8 @@ from tests.support.cubepay_calls import API_KEY, OTHER_KEY, bearer, create, read
 
 pytestmark = pytest.mark.anyio
 
+# The endpoints page's create response: the seed guide's fields plus `userAddress` and
+# `fundingTransactionHash` (null), in the page's order.
 SEED_FIELDS = [
     "paymentSessionId",
     "paymentSessionToken",
@@ -25,6 +27,8 @@ SEED_FIELDS = [
     "network",
     "tokenSymbol",
     "oneTimeWalletAddress",
+    "userAddress",
+    "fundingTransactionHash",
     "status",
     "createdAt",
 ]

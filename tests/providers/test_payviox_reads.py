@@ -46,7 +46,7 @@ async def test_payment_methods_are_an_object_keyed_by_id(client: httpx.AsyncClie
     assert isinstance(methods, dict)
     assert methods["stripe_credit"] == {
         "name": "Credit Card (Stripe)",
-        "image": "https://cdn.payviox.com/images/stripe.png",
+        "image": "http://sandbox.test/payviox/images/stripe.svg",  # served by the sandbox, not Payviox's CDN
         "countries": None,
         "currencies": None,
         "fees": {"static_fees": 0.30, "percent_fees": 0.029},

@@ -15,7 +15,7 @@ from sandbox.errors import NotFound
 from sandbox.evm import random_address
 from sandbox.machine import Transition
 from sandbox.providers.cubepay import ledger, settings, validation, wire
-from sandbox.providers.cubepay.lifecycle import LIFECYCLE, NAME
+from sandbox.providers.cubepay.lifecycle import LIFECYCLE, NAME, UNFUNDED
 from sandbox.providers.cubepay.records import CubePaySession, money
 
 if TYPE_CHECKING:
@@ -75,6 +75,37 @@ def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     return fired + ([expired] if expired is not None else [])
 
 
+def _states(action: str) -> tuple[str, ...]:
+    return tuple(sorted(state for state, name in LIFECYCLE.table if name == action))
+
+
+# Action -> (the statuses the action endpoint accepts it in, its optional body parameters). The
+# lifecycle's transitions are not the actions (`fund` fires `fund` only once enough has arrived;
+# captures are the merchant's API), so the control view lists these, not the transition table.
+AVAILABLE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "connect": (
+        _states("connect"),
+        {
+            "userAddress": "0x wallet address (default: a seeded one)",
+            "paymentMethodId": "default: pm_<token>_<network>",
+        },
+    ),
+    "fund": (
+        UNFUNDED,  # ledger.transfer: a transfer lands only while unfunded (connecting first if need be)
+        {"amount": "decimal string (default: what is still owed)", "fromAddress": "default: the connected wallet"},
+    ),
+    "cancel": (_states("cancel"), {}),
+    "fail": (_states("fail"), {"error": "the reason recorded on a capture in flight"}),
+}
+
+
+def allowed_actions(status: str) -> list[dict[str, Any]]:
+    """What `POST .../actions/{action}` accepts in `status`; every parameter is optional."""
+    return [
+        {"action": name, "params": dict(params)} for name, (states, params) in AVAILABLE.items() if status in states
+    ]
+
+
 def describe(record: Any, root: str = "") -> dict[str, Any]:
     """The control API's view: the API's own session, plus what only the sandbox knows."""
     session: CubePaySession = record
@@ -94,7 +125,7 @@ def describe(record: Any, root: str = "") -> dict[str, Any]:
             }
             for t in session.transfers
         ],
-        "allowedActions": LIFECYCLE.allowed(session.status),
+        "allowedActions": allowed_actions(session.status),
     }
     return view
 

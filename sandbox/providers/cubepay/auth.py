@@ -9,6 +9,7 @@ the one a scenario declares it for (strict mode, merchants.py), else a digest of
 from __future__ import annotations
 
 import hashlib
+import logging
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ from sandbox.providers.cubepay import merchants, settings, tokens, wire
 
 if TYPE_CHECKING:
     from sandbox.contract import Services
+
+log = logging.getLogger("sandbox.cubepay")
 
 
 class Auth(StrEnum):
@@ -63,6 +66,11 @@ def authenticate(call: Call, need: Auth) -> Merchant:
         return Merchant(claims["mid"], "session_token")
     if need is Auth.TOKEN or not merchants.API_KEY.match(credential):
         raise Unauthorized(wire.TOKEN_REQUIRED if need is Auth.TOKEN else wire.UNAUTHORIZED)
+    if merchants.is_live_key(credential):
+        # error-codes: 401 "API key is missing, invalid, or revoked"; the why goes in
+        # X-Sandbox-Reason (errors.py) and the server log, never in Grain's own body.
+        log.warning("cubepay 401: %s", wire.LIVE_KEY_REASON)
+        raise Unauthorized(wire.KEY_NOT_ACCEPTED, reason="live_key")
     return _api_key_owner(call, credential)
 
 

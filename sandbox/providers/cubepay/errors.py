@@ -44,4 +44,8 @@ def render_error(error: SandboxError, call: Call) -> Reply:
         if error.message:
             call.notes.append(error.message)
         return Reply(400, {"error": wire.REQUEST_ID_REUSED})
-    return envelopes.render(ERRORS, FALLBACK, envelope, error, call)
+    reply = envelopes.render(ERRORS, FALLBACK, envelope, error, call)
+    if error.reason == "live_key":  # Invented: the body stays Grain's; the sandbox says why in a header
+        call.notes.append(wire.LIVE_KEY_REASON)
+        reply.headers["X-Sandbox-Reason"] = wire.LIVE_KEY_REASON
+    return reply

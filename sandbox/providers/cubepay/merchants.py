@@ -32,6 +32,15 @@ if TYPE_CHECKING:
 # one that looks like a JWT is taken for a paymentSessionToken (so it cannot be declared).
 API_KEY = re.compile(r"^[\x21-\x7e]{1,512}$")
 _MERCHANT_ID = r"^[A-Za-z0-9_-]{1,64}$"  # it goes into inbox names, control paths and the page's JS
+# Invented: Grain documents no live/test key forms (research/cubepay.md: "[?]"), only a separate
+# sandbox host (api.sandbox.pay.grain.inc). The sandbox takes a key with a `live` part
+# (`cubepay_live_...`, `sk_live_...`, `live-...`), the form most PSPs give production keys, for
+# a production key, and refuses it (auth.py) so a production secret is never played against.
+LIVE_KEY = re.compile(r"(?:^|[_-])live(?:[_-]|$)", re.IGNORECASE)
+
+
+def is_live_key(key: str) -> bool:
+    return LIVE_KEY.search(key) is not None
 
 
 class CubePayWebhook(BaseModel):
@@ -54,6 +63,8 @@ class CubePayWebhook(BaseModel):
 def _api_key(key: str) -> str:
     if not API_KEY.match(key):
         raise ValueError(f"{key!r} is not an API key: 1-512 visible ASCII characters, no spaces")
+    if is_live_key(key):
+        raise ValueError(f"{key[:16]}... looks like a live key; a scenario declares test keys only")
     if tokens.looks_like_jwt(key):
         raise ValueError(f"{key[:16]}... looks like a paymentSessionToken (a JWT), not an API key")
     return key
@@ -98,6 +109,18 @@ def directory(scenario: ScenarioView) -> dict[str, str]:
     if problems:
         raise ScenarioError(problems)
     return keys
+
+
+def named(scenario: ScenarioView, merchant_id: str) -> str | None:
+    """The name of the scenario merchant whose block gives it `merchant_id` (its own name by default)."""
+    for name, block in _merchants(scenario).items():
+        if (block.merchant_id or name) == merchant_id:
+            return name
+    return None
+
+
+def well_formed_id(merchant_id: str) -> bool:
+    return re.match(_MERCHANT_ID, merchant_id) is not None
 
 
 def endpoints(scenario: ScenarioView) -> dict[str, Endpoint]:

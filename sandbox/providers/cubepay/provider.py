@@ -17,7 +17,7 @@ from typing import Any
 from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.evm import random_address
-from sandbox.providers.cubepay import ledger, pages, settings, tokens, validation, wire
+from sandbox.providers.cubepay import assets, ledger, merchants, pages, settings, tokens, validation, wire
 from sandbox.providers.cubepay.auth import Auth
 from sandbox.providers.cubepay.lifecycle import NAME
 from sandbox.providers.cubepay.records import CubePaySession, money
@@ -119,6 +119,23 @@ def wallet_transfer(call: Call) -> Reply:
     return Reply(200, {"transactionHash": landed.hash, "amount": money(amount), "status": session.status})
 
 
+# merchants -----------------------------------------------------------------------------------
+
+
+def get_merchant(call: Call) -> Reply:
+    """api-overview/merchants-api (legacy): no auth shown, so none is asked. A scenario merchant
+    is found by its merchant id; in strict mode (declared keys) no other id exists; else every
+    well-formed id is a merchant, as every key is (auth.merchant_id). Invented: the 404."""
+    merchant_id = call.path_params["merchant_id"]
+    scenario = call.services.scenario
+    name = merchants.named(scenario, merchant_id)
+    if name is None and (merchants.directory(scenario) or not merchants.well_formed_id(merchant_id)):
+        raise NotFound(wire.MERCHANT_NOT_FOUND)
+    config = settings.of(call.services)
+    shown = name if name is not None else f"Sandbox merchant {merchant_id}"  # Invented: no name is known
+    return Reply(200, assets.merchant(merchant_id, shown, config.token_symbol, config.network))
+
+
 # captures ------------------------------------------------------------------------------------
 
 
@@ -197,6 +214,7 @@ OPERATIONS = (
         for prefix in ("", "/api/v1")
         for name, method, path, handler, auth, key in _API
     ),
+    Operation("get_merchant", "GET", "/api/v1/merchants/{merchant_id}", get_merchant, auth=None),
     Operation(
         "sandbox_wallet_transfer",
         "POST",

@@ -36,6 +36,9 @@ NOT_CAPTURABLE = "Payment session cannot be captured in status {status}; only FU
 OVER_CAPTURE = "captureAmount {amount} exceeds the capturable amount {capturable}."
 TX_NOT_FOUND = "Transaction {tx} was not found on {network} for this payment session's wallet."
 REQUEST_ID_REUSED = "This requestId was already used with a different request."
+MERCHANT_NOT_FOUND = "Merchant not found."
+# The sandbox's own words on a refused live key (X-Sandbox-Reason and the server log, not the body).
+LIVE_KEY_REASON = "live API keys are refused: the sandbox never plays production; use a test key"
 
 
 def timestamp(instant: datetime) -> str:
@@ -44,7 +47,9 @@ def timestamp(instant: datetime) -> str:
 
 
 def created(session: CubePaySession, token: str) -> dict[str, Any]:
-    """POST /payment-sessions: exactly the seed page's response fields, in its order."""
+    """POST /payment-sessions: the endpoints page's response fields, in its order (the seed
+    guide's example is the same less `userAddress` and `fundingTransactionHash`, both null on a
+    new session: payment-sdk/api-reference/endpoints)."""
     return {
         "paymentSessionId": session.id,
         "paymentSessionToken": token,
@@ -53,6 +58,8 @@ def created(session: CubePaySession, token: str) -> dict[str, Any]:
         "network": session.network,
         "tokenSymbol": session.token_symbol,
         "oneTimeWalletAddress": session.one_time_wallet,
+        "userAddress": session.user_address,
+        "fundingTransactionHash": session.funding_tx,
         "status": session.status,
         "createdAt": timestamp(session.created_at),
     }

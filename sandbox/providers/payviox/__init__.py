@@ -24,6 +24,7 @@ PAYVIOX = ProviderSpec(
     errors=errors.ERRORS,
     merchant_model=merchants.PayvioxMerchant,
     webhooks=Webhooking(webhooks.POLICY, webhooks.events, webhooks.secret, merchants.endpoints),
+    on_due=actions.on_due,
     test_credentials=auth.test_credentials,
 )
 

@@ -58,4 +58,11 @@ def render_error(error: SandboxError, call: Call) -> Reply:
         if error.message:
             call.notes.append(error.message)
         return Reply(403, IP_MISMATCH, envelopes.reason(error))
+    if error.code == "forbidden" and error.reason == "payouts_disabled":  # create-payout-user's 403 body
+        call.notes.append(error.message)
+        return Reply(403, {"error": error.message})
+    if error.code == "unauthorized" and error.reason == "payout_hash":  # api/payout/authentication's 401s
+        call.notes.append(error.message)
+        log.warning("payviox 401: %s", error.message)
+        return Reply(401, {"error": "Unauthorized", "message": error.message})
     return envelopes.render(ERRORS, FALLBACK, envelope, error, call)

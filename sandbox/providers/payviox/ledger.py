@@ -10,14 +10,14 @@ door the payer uses.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.entropy import Entropy
 from sandbox.errors import Forbidden, InvalidRequest, NotFound
 from sandbox.machine import Transition
-from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, NAME, PAY_OUTCOMES
-from sandbox.providers.payviox.methods import Method
+from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, NAME, PAY_OUTCOMES, PROCESSING, SETTLE_OUTCOMES
+from sandbox.providers.payviox.methods import CATALOGUE, Method
 from sandbox.providers.payviox.records import PayvioxSession
 from sandbox.providers.payviox.validation import is_integer
 from sandbox.providers.payviox.wire import PAYMENT_METHOD_NOT_FOUND, SESSION_NOT_FOUND
@@ -81,7 +81,7 @@ def pay(
     session.user_agent = user_agent
     session.country = country or DEFAULT_COUNTRY
     session.amount_received = received
-    if outcome not in ("failed", INCOMPLETE):  # money was taken (declined: taken, then refunded by Payviox)
+    if outcome not in ("failed", INCOMPLETE, PROCESSING):  # money was taken (declined: taken, then refunded)
         session.fees = method.fee_cents(session.amount)
     if outcome != "failed" and session.customer_details is None:  # a top-up keeps what the first payment collected
         session.customer_details = _customer_details(entropy, session.country)
@@ -98,7 +98,7 @@ def _received_after(session: PayvioxSession, outcome: str, method: Method, amoun
     if outcome != INCOMPLETE:
         if amount_paid is not None:
             raise InvalidRequest(fields={"amount_paid": ["The amount paid field is only allowed with incomplete."]})
-        return 0 if outcome == "failed" else session.amount
+        return 0 if outcome in ("failed", PROCESSING) else session.amount  # processing: not settled yet
     if method.type != "crypto":  # webhooks/integration: `incomplete` is a "Crypto payment underpaid"
         raise InvalidRequest(fields={"outcome": ["The incomplete outcome needs a crypto payment method."]})
     if amount_paid is None:
@@ -116,6 +116,27 @@ def initiate(session: PayvioxSession, method: Method, now: datetime) -> Transiti
     """A redirect provider's payment was started at session creation (create-session, "Direct Redirect")."""
     step = LIFECYCLE.fire(session, "initiate", now, method=method.id)
     session.payment_method = method.id
+    return step
+
+
+def await_settlement(store: Store, session: PayvioxSession, seconds: int, now: datetime) -> None:
+    """A `processing` payment settles `seconds` later on the sandbox clock (actions.on_due).
+    Invented: GPD documents `processing` but not how long it lasts."""
+    if session.status == PROCESSING:
+        session.settles_at = now + timedelta(seconds=seconds)
+        store.schedule(NAME, session.id, session.settles_at)
+
+
+def settle(session: PayvioxSession, outcome: str, now: datetime) -> Transition:
+    """A processing payment ends: succeeded or declined take the money (declined refunds it), failed does not."""
+    if outcome not in SETTLE_OUTCOMES:
+        raise InvalidRequest(fields={"outcome": [f"The outcome must be one of: {', '.join(SETTLE_OUTCOMES)}."]})
+    step = LIFECYCLE.fire(session, f"settle_{outcome}", now)
+    session.settles_at = None
+    if outcome != "failed":
+        session.amount_received = session.amount
+        method = CATALOGUE.get(session.payment_method or "")
+        session.fees = method.fee_cents(session.amount) if method else None
     return step
 
 

@@ -6,7 +6,8 @@ only declared keys are accepted and each names its declared merchant (DESIGN.md 
 keys"). Without declared keys, any well-formed test key is its own business, as before.
 `enabled_methods` is what the dashboard calls the methods "active for the business"
 (api/endpoints/get-payment-methods). The webhook URL and token are the dashboard's Settings ->
-Webhooks fields (webhooks/integration). `allowed_ips` is the merchant's IP rule for its secret
+Webhooks fields (webhooks/integration); `payout_webhook` the Payout -> Webhooks ones
+(api/payout/webhooks). `allowed_ips` is the merchant's IP rule for its secret
 key (invented: see `ip_allowed`).
 """
 
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.contract import Merchant, ScenarioView
-from sandbox.providers.payviox import webhooks
+from sandbox.providers.payviox import payouts, webhooks
 from sandbox.providers.payviox.lifecycle import NAME
 from sandbox.providers.payviox.methods import CATALOGUE, Method
 from sandbox.webhooks import Endpoint
@@ -45,6 +46,9 @@ class PayvioxMerchant(BaseModel):
     secret_key: str | None = Field(None, pattern=_TEST_KEY.format(kind="sk"), description="sk_test_...")
     enabled_methods: list[str] | None = Field(None, description="method ids active for the business (default: all)")
     webhook: PayvioxWebhook | None = None
+    payout_webhook: PayvioxWebhook | None = Field(
+        None, description="the payout webhook (Payout > Webhooks: its own URL and token; default: payout.succeeded)"
+    )
     allowed_ips: list[str] | None = Field(
         None, description="IPs or CIDR networks the secret key may call the API from (default: anywhere)"
     )
@@ -115,8 +119,10 @@ def endpoints(scenario: ScenarioView) -> dict[str, Endpoint]:
     """Merchant -> webhook endpoint, for the merchants whose scenario block sets `webhook`."""
     found = {}
     for name, merchant in scenario.merchants_for(NAME).items():
-        if merchant.webhook is not None:
-            hook = merchant.webhook
-            events = frozenset(hook.events) if hook.events is not None else None
-            found[name] = Endpoint(hook.url, hook.token or webhooks.secret(name), events)
+        # The payout webhook is "a separate URL and token" (api/payout/webhooks): the business's
+        # payout side is its own webhook tenant (payouts.tenant).
+        for tenant, hook in ((name, merchant.webhook), (payouts.tenant(name), merchant.payout_webhook)):
+            if hook is not None:
+                events = frozenset(hook.events) if hook.events is not None else None
+                found[tenant] = Endpoint(hook.url, hook.token or webhooks.secret(tenant), events)
     return found

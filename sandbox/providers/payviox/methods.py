@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-CDN = "https://cdn.payviox.com/images"
+# The docs' images live on `https://cdn.payviox.com/images/<provider>.png` (GPM); the sandbox
+# serves its own, a generated SVG per provider (images.py), so no URL it hands out leaves it.
+IMAGES = "/payviox/images"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class Method:
     name: str
     type: str  # SDK's PaymentMethod.type: "card", "bank_transfer", "wallet", "crypto"
     provider: str
-    image: str
+    image: str  # a path below the sandbox's base URL
     countries: tuple[str, ...] | None
     currencies: tuple[str, ...] | None
     static_fees: Decimal  # dollars, as the docs print it
@@ -34,10 +36,11 @@ class Method:
             return False
         return not (currencies and self.currencies and not currencies.intersection(self.currencies))
 
-    def listing(self) -> dict[str, object]:
+    def listing(self, base_url: str) -> dict[str, object]:
+        """`base_url`: the sandbox's origin and namespace prefix as the client reached it."""
         return {
             "name": self.name,
-            "image": self.image,
+            "image": base_url + self.image,
             "countries": list(self.countries) if self.countries else None,
             "currencies": list(self.currencies) if self.currencies else None,
             "fees": {"static_fees": self.static_fees, "percent_fees": self.percent_fees},
@@ -65,7 +68,7 @@ def _m(
         name,
         type,
         provider,
-        f"{CDN}/{provider}.png",
+        f"{IMAGES}/{provider}.svg",
         countries,
         currencies,
         Decimal(static),

@@ -2,7 +2,7 @@
 
 `/payviox/secure/{id}` stands for `https://secure.payviox.com/{id}` (docs: "Payment page"):
 the session's items and total, the methods usable in its currency, and one button per outcome
-the sandbox can play (succeeded, declined, pending_review, failed). `/payviox/redirect/{id}`
+the sandbox can play (succeeded, declined, pending_review, failed, processing). `/payviox/redirect/{id}`
 plays the redirect provider (Zen, PayPal, ...) that `redirect_url` sends a payer to; for a
 crypto method it also lets the payer send too little (`incomplete`), then the rest. Both post
 to `/payviox/secure/{id}/pay`, which answers 303 back to the page, now showing the result.
@@ -22,9 +22,10 @@ from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import Forbidden, InvalidRequest, InvalidState, NotFound
 from sandbox.providers.payviox import ledger, merchants
 from sandbox.providers.payviox.errors import IP_MISMATCH
-from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, PAY_OUTCOMES
+from sandbox.providers.payviox.lifecycle import INCOMPLETE, LIFECYCLE, NAME, PAY_OUTCOMES
 from sandbox.providers.payviox.methods import CATALOGUE, PROVIDER_NAMES, Method
 from sandbox.providers.payviox.records import PayvioxSession
+from sandbox.providers.payviox.settings import PayvioxSettings
 from sandbox.providers.payviox.wire import secure_path
 
 _TEMPLATE = Template((Path(__file__).parent / "pages" / "checkout.html").read_text())
@@ -34,6 +35,7 @@ OUTCOME_LABELS = {
     "declined": "Pay — declined by fraud check",
     "pending_review": "Pay — held for review",
     "failed": "Pay — fails",
+    "processing": "Pay — processing, settles later",
 }
 STATUS_TEXT = {
     "pending": "Payment started with the provider; waiting for the payer.",
@@ -43,6 +45,7 @@ STATUS_TEXT = {
     "failed": "Payment failed. You can try again.",
     "expired": "This session expired before a payment was made.",
     "refunded": "Payment refunded.",
+    "processing": "Payment processing; it settles shortly.",
 }
 
 
@@ -203,6 +206,8 @@ def hosted_pay(call: Call) -> Reply:
             entropy=call.services.entropy,
             now=call.now,
         )
+        seconds = call.services.provider_settings(NAME, PayvioxSettings).processing_seconds
+        ledger.await_settlement(call.services.store, session, seconds, call.now)
     except NotFound:
         return pages.message(404, "Session not found", "No payment session has this id.")
     except (InvalidState, InvalidRequest) as error:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound
-from sandbox.providers.payviox import ledger, merchants, pages, sdk, wire
+from sandbox.providers.payviox import images, ledger, merchants, pages, payout_api, payouts, sdk, wire
 from sandbox.providers.payviox.auth import Auth
 from sandbox.providers.payviox.lifecycle import NAME
 from sandbox.providers.payviox.methods import Method
@@ -126,8 +126,14 @@ def create_session(call: Call) -> Reply:
     store.claim(NAME, merchant.id, "order_id", order_id, session.id)
     reply: dict[str, Any] = {"session_id": session.id}
     if method is not None and method.redirect:
-        call.services.emit(ledger.initiate(session, method, call.now))
-        reply["redirect_url"] = f"{call.base_url}{wire.redirect_path(session.id)}"
+        if method.provider in settings(call).failing_providers:
+            # create-session "Handling Payment Errors": the provider's call failed; the session
+            # still exists, unpaid, for the hosted page. Reached through the setting (invented).
+            reply["payment_error"] = dict(wire.PAYMENT_ERROR)
+            call.notes.append(f"failing_providers: {method.provider}'s payment creation fails")
+        else:
+            call.services.emit(ledger.initiate(session, method, call.now))
+            reply["redirect_url"] = f"{call.base_url}{wire.redirect_path(session.id)}"
     return Reply(201, reply)
 
 
@@ -149,7 +155,7 @@ def list_methods(call: Call) -> Reply:
         raise InvalidRequest(fields={"is_company": ["The is company field must be true or false."]})
     # Invented: the docs say business customers get "adjusted fees" without saying how; fees are unchanged.
     listing = {
-        method_id: method.listing()
+        method_id: method.listing(call.base_url)
         for method_id, method in enabled_methods(call).items()
         if method.covers(countries, currencies)
     }
@@ -175,10 +181,12 @@ def session_methods(call: Call) -> Reply:
 
 
 def get_balance(call: Call) -> Reply:
-    """get-balance: the starting balance plus what the business's sessions moved (ledger.py)."""
+    """get-balance: the starting balance plus what the business's sessions moved (ledger.py); the
+    payout balance less what POST /payout/create allocated (create-payout-user: "debited")."""
     start = settings(call)
     moved = ledger.balance_moved(call.services.store.of_merchant(NAME, call.owner().id, PayvioxSession))
-    return Reply(200, {"balance": start.balance + moved, "payout_balance": start.payout_balance})
+    payout_balance = start.payout_balance - payouts.allocated(call.services.store, call.owner().id)
+    return Reply(200, {"balance": start.balance + moved, "payout_balance": payout_balance})
 
 
 OPERATIONS = (
@@ -187,6 +195,8 @@ OPERATIONS = (
     Operation("get_payment_details", "GET", "/payment/{session_id}", get_payment, Auth.SECRET),
     Operation("get_session_payment_methods", "GET", "/session/{session_id}/payments", session_methods, Auth.ANY),
     Operation("get_balance", "GET", "/balance", get_balance, Auth.SECRET),
+    *payout_api.OPERATIONS,
     *pages.OPERATIONS,
     *sdk.OPERATIONS,
+    *images.OPERATIONS,
 )

@@ -40,6 +40,7 @@ class PayvioxSession:
     payer_ip: str | None = None
     country: str | None = None
     user_agent: str | None = None
+    settles_at: datetime | None = None  # when a `processing` payment settles (actions.on_due)
     history: list[Transition] = field(default_factory=list)
 
     @property

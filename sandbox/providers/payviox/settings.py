@@ -6,9 +6,12 @@ counts); a scenario changes them to play a stricter or a faster Payviox.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sandbox.clock import MAX_SECONDS
+from sandbox.providers.payviox.methods import PROVIDER_NAMES
 
 
 class RateLimits(BaseModel):
@@ -29,4 +32,30 @@ class PayvioxSettings(BaseModel):
     )
     rate_limits: RateLimits = RateLimits()
     balance: int = Field(0, description="starting business balance in cents")
-    payout_balance: int = Field(0, description="starting payout balance in cents")
+    payout_balance: int = Field(
+        500000, description="starting payout balance in cents (docs' example), debited by POST /payout/create"
+    )
+    payouts_enabled: bool = Field(True, description="false: POST /payout/create answers 403 (dashboard setting)")
+    processing_seconds: int = Field(
+        60, ge=0, le=MAX_SECONDS, description="a `processing` payment settles this long after it was paid"
+    )
+    processing_outcome: Literal["succeeded", "failed", "declined"] = Field(
+        "succeeded", description="what a `processing` payment settles to"
+    )
+    failing_providers: list[str] = Field(
+        [], description="redirect providers (zen, paypal, ...) whose payment creation fails: `payment_error` on create"
+    )
+    payout_seconds: int = Field(
+        60, ge=0, le=MAX_SECONDS, description="a withdrawal settles this long after it started processing"
+    )
+    payout_outcome: Literal["succeeded", "failed", "rejected"] = Field(
+        "succeeded", description="what a withdrawal settles to"
+    )
+
+    @field_validator("failing_providers")
+    @classmethod
+    def _known_providers(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(PROVIDER_NAMES))
+        if unknown:
+            raise ValueError(f"unknown Payviox providers {unknown}; known: {sorted(PROVIDER_NAMES)}")
+        return value

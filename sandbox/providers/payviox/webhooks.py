@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.machine import Transition
+from sandbox.providers.payviox import payouts
+from sandbox.providers.payviox.payouts import PayoutOrder
 from sandbox.providers.payviox.records import PayvioxSession
 from sandbox.webhooks import Event, Policy
 
@@ -31,9 +33,21 @@ EVENT_OF = {
     "refund": "refunded",
     "expire": "expired",
     "pay_incomplete": "incomplete",
+    # A processing payment settling (GPD `processing`): the documented types of what it became;
+    # becoming `processing` and a failed settlement send nothing (no such type is documented).
+    "settle_succeeded": "succeeded",
+    "settle_declined": "declined",
+}
+# api/payout/webhooks: every payout order step sends its `payout.*` type.
+PAYOUT_EVENT_OF = {
+    "payout_create": "payout.created",
+    "payout_process": "payout.processing",
+    "payout_succeeded": "payout.succeeded",
+    "payout_failed": "payout.failed",
+    "payout_rejected": "payout.rejected",
 }
 # Every `type` this provider can send.
-EVENT_TYPES = frozenset(EVENT_OF.values())
+EVENT_TYPES = frozenset(EVENT_OF.values()) | frozenset(PAYOUT_EVENT_OF.values())
 
 
 def payload(session: PayvioxSession, event_type: str) -> dict[str, Any]:
@@ -57,6 +71,11 @@ def payload(session: PayvioxSession, event_type: str) -> dict[str, Any]:
 
 
 def events(step: Transition, record: Any) -> list[Event]:
+    if isinstance(record, PayoutOrder):  # to the business's payout side (payouts.tenant)
+        payout_type = PAYOUT_EVENT_OF.get(step.action)
+        return [Event(payout_type, payouts.payload(record, payout_type))] if payout_type else []
+    if not isinstance(record, PayvioxSession):
+        return []
     event_type = EVENT_OF.get(step.action)
     if event_type is None or record is None:
         return []
@@ -87,6 +106,7 @@ POLICY = Policy(
     schedule=(0, 30, 300, 1800),
     accepts=lambda status: status == 200,
     timeout=30.0,
-    default_events=frozenset({"succeeded"}),
+    # "By default, only `succeeded` is enabled" (WH), and only `payout.succeeded` (api/payout/webhooks).
+    default_events=frozenset({"succeeded", "payout.succeeded"}),
     event_types=EVENT_TYPES,
 )

@@ -18,6 +18,13 @@ from sandbox.providers.payviox.records import PayvioxSession
 PAYMENT_METHOD_NOT_FOUND = "Payment method not found"
 PAYMENT_NOT_FOUND = "Payment not found"
 SESSION_NOT_FOUND = "Session not found"  # OpenAPI: GET /session/{session_id}/payments 404
+# create-session "Handling Payment Errors": a redirect provider's payment creation failed.
+PAYMENT_ERROR = {"success": False, "message": "Payment creation failed", "error_type": "http_error"}
+# api/payout/create-payout-user and api/payout/authentication "Error Responses".
+PAYOUTS_DISABLED = "Payouts are currently disabled. Please enable them in Settings."
+PAYOUT_INSUFFICIENT = "Failed to debit business balance (insufficient funds or concurrent modification)"
+PAYOUT_NO_CREDENTIAL = "Missing authorization header"
+PAYOUT_HASH_UNKNOWN = "Payout hash not found or inactive"
 AMOUNT_MISMATCH = (
     "The total amount does not match the sum of the items (calculated: {calculated}, received: {received})"
 )
@@ -40,8 +47,10 @@ def redirect_path(session_id: str) -> str:
 
 def api_status(status: str) -> str | None:
     """The `status` GET /payment documents: `null` before any attempt; an underpaid crypto payment
-    is `pending` (the documented statuses have no "incomplete"; it waits for the rest)."""
-    return {OPEN: None, INCOMPLETE: "pending"}.get(status, status)
+    is `pending` (the documented statuses have no "incomplete"; it waits for the rest); a refunded
+    payment stays `succeeded` (the documented list has no "refunded": the refund is told by the
+    `refunded` webhook, and the control view's `sandbox.state`)."""
+    return {OPEN: None, INCOMPLETE: "pending", "refunded": "succeeded"}.get(status, status)
 
 
 def payment_details(session: PayvioxSession) -> dict[str, Any]:
