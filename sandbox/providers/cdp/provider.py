@@ -15,7 +15,18 @@ from typing import Any
 from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
 from sandbox.machine import Transition
-from sandbox.providers.cdp import ledger, pages, paging, payer, subscriptions, validation, webhooks
+from sandbox.providers.cdp import (
+    accounts,
+    ledger,
+    mandates,
+    pages,
+    paging,
+    payer,
+    subscription_events,
+    subscriptions,
+    validation,
+    webhooks,
+)
 from sandbox.providers.cdp.auth import Auth
 from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, LIFECYCLE, NAME, is_pending
 from sandbox.providers.cdp.records import CdpSession, entity_of
@@ -65,7 +76,7 @@ def create_session(call: Call) -> Reply:
         created_at=call.now,
         updated_at=call.now,
         redirect=validation.redirect(body.get("redirect")),
-        customer_display=validation.customer_display(body.get("customerDisplay")),
+        customer_display=_with_order_code(call, validation.customer_display(body.get("customerDisplay"))),
         metadata=validation.metadata(body.get("metadata")),
         external_reference_id=(
             validation.string(external, "externalReferenceId", max_length=256) if external is not None else None
@@ -78,6 +89,14 @@ def create_session(call: Call) -> Reply:
     session.history.append(created)
     call.services.emit(webhooks.stamp(call.services, session, created))
     return Reply(200, session_view(session, actions=False))
+
+
+def _with_order_code(call: Call, display: dict[str, Any] | None) -> dict[str, Any]:
+    """CustomerDisplay.orderCode: "When omitted, CDP generates one and returns it" (cdp-sdk 1.51)."""
+    display = display or {}
+    if "orderCode" not in display:
+        display["orderCode"] = call.services.entropy.text(validation.ORDER_CODE_LENGTH, validation.ORDER_CODE_ALPHABET)
+    return display
 
 
 def list_sessions(call: Call) -> Reply:
@@ -129,14 +148,18 @@ def capture(call: Call) -> Reply:
     final = validation.boolean(body["finalCapture"], "finalCapture")
     requested = _optional_amount(body)
     metadata = validation.metadata(body.get("metadata"))
+    shown = validation.operation(body)
     amount = ledger.action_amount(session, "capture", requested, call.now)
-    return _begun(call, session, "capture", amount, final_capture=final, metadata=metadata)
+    return _begun(call, session, "capture", amount, final_capture=final, metadata=metadata, **shown)
 
 
 def void(call: Call) -> Reply:
     session = _owned(call)
-    metadata = validation.metadata(validation.optional_body(call).get("metadata"))
-    return _begun(call, session, "void", ledger.action_amount(session, "void", None, call.now), metadata=metadata)
+    body = validation.optional_body(call)
+    metadata = validation.metadata(body.get("metadata"))
+    shown = validation.operation(body)
+    amount = ledger.action_amount(session, "void", None, call.now)
+    return _begun(call, session, "void", amount, metadata=metadata, **shown)
 
 
 def refund(call: Call) -> Reply:
@@ -148,8 +171,9 @@ def refund(call: Call) -> Reply:
     requested = _optional_amount(body)
     reason = validation.string(body["reason"], "reason") if body.get("reason") is not None else None
     metadata = validation.metadata(body.get("metadata"))
+    shown = validation.operation(body)
     amount = ledger.action_amount(session, "refund", requested, call.now)
-    return _begun(call, session, "refund", amount, source=source, reason=reason, metadata=metadata)
+    return _begun(call, session, "refund", amount, source=source, reason=reason, metadata=metadata, **shown)
 
 
 def _begun(call: Call, session: CdpSession, kind: str, amount: Decimal, **fields: Any) -> Reply:
@@ -244,6 +268,21 @@ OPERATIONS = (
         auth=Auth.COINBASE,
         idempotency_key=validation.idempotency_key,
     ),
+    Operation(
+        "authorize_mandate",
+        "POST",
+        f"{PREFIX}/{{session_id}}/authorizations/mandate",
+        mandates.authorize_mandate,
+        auth=Auth.JWT,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation(
+        "list_coinbase_account_balances",
+        "GET",
+        "/platform/v2/coinbase-accounts/balances",
+        accounts.list_balances,
+        auth=Auth.COINBASE,
+    ),
     Operation("get_payment_session", "GET", f"{PREFIX}/{{session_id}}", get_session, auth=Auth.JWT),
     Operation(
         "cancel_payment_session",
@@ -279,5 +318,12 @@ OPERATIONS = (
     ),
     *_action_routes(),
     *subscriptions.OPERATIONS,
+    Operation(
+        "list_webhook_subscription_events",
+        "GET",
+        f"{subscriptions.PATH}/{{subscription_id}}/events",
+        subscription_events.list_events,
+        auth=Auth.JWT,
+    ),
     *pages.OPERATIONS,
 )
