@@ -9,6 +9,7 @@ Base `https://api.cdp.coinbase.com/platform` -> `/cdp/platform`; the hosted page
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -62,8 +63,9 @@ def create_session(call: Call) -> Reply:
     asset = validation.asset(body["asset"])
     target = validation.target(body["target"])
     external = body.get("externalReferenceId")
+    session_id = ledger.new_id(call.services, "paymentSession")
     session = CdpSession(
-        id=ledger.new_id(call.services, "paymentSession"),
+        id=session_id,
         merchant=merchant.id,
         entity_id=entity_of(merchant.id),
         origin=call.base_url,
@@ -76,7 +78,7 @@ def create_session(call: Call) -> Reply:
         created_at=call.now,
         updated_at=call.now,
         redirect=validation.redirect(body.get("redirect")),
-        customer_display=_with_order_code(call, validation.customer_display(body.get("customerDisplay"))),
+        customer_display=_with_order_code(session_id, validation.customer_display(body.get("customerDisplay"))),
         metadata=validation.metadata(body.get("metadata")),
         external_reference_id=(
             validation.string(external, "externalReferenceId", max_length=256) if external is not None else None
@@ -91,11 +93,17 @@ def create_session(call: Call) -> Reply:
     return Reply(200, session_view(session, actions=False))
 
 
-def _with_order_code(call: Call, display: dict[str, Any] | None) -> dict[str, Any]:
-    """CustomerDisplay.orderCode: "When omitted, CDP generates one and returns it" (cdp-sdk 1.51)."""
+def _with_order_code(session_id: str, display: dict[str, Any] | None) -> dict[str, Any]:
+    """CustomerDisplay.orderCode: "When omitted, CDP generates one and returns it" (cdp-sdk 1.51).
+    Derived from the (seeded) session id rather than drawn from the RNG: the same for the same
+    seed, and no other id of the run shifts because a code was made."""
     display = display or {}
     if "orderCode" not in display:
-        display["orderCode"] = call.services.entropy.text(validation.ORDER_CODE_LENGTH, validation.ORDER_CODE_ALPHABET)
+        digest = hashlib.sha256(session_id.encode()).digest()
+        alphabet = validation.ORDER_CODE_ALPHABET
+        display["orderCode"] = "".join(
+            alphabet[byte % len(alphabet)] for byte in digest[: validation.ORDER_CODE_LENGTH]
+        )
     return display
 
 

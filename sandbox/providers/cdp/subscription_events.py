@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import jsonwire
-from sandbox.clock import iso, parse_instant
+from sandbox.clock import parse_instant
 from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest
 from sandbox.providers.cdp.event_types import EVENT_TYPES
@@ -30,6 +30,11 @@ from sandbox.providers.cdp.subscriptions import found
 from sandbox.webhooks import DELIVERED, DROPPED, FAILED, Delivery
 
 LIMIT = 50  # "the 50 most recent events"
+
+
+def _stamp(at: datetime) -> str:
+    """As the spec's example prints them: `2025-01-15T10:30:00Z`."""
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _instant(call: Call, name: str) -> datetime | None:
@@ -84,10 +89,10 @@ def view(delivery: Delivery) -> dict[str, Any]:
         "eventId": _event_id(delivery),
         "eventTypeName": delivery.event,
         "status": status,
-        "createdAt": iso(delivery.created_at),
+        "createdAt": _stamp(delivery.created_at),
     }
     if status == "succeeded":
-        shown["succeededAt"] = iso(delivery.attempts[-1].at)
+        shown["succeededAt"] = _stamp(delivery.attempts[-1].at)
     shown["retryCount"] = max(len(delivery.attempts) - 1, 0)
     if delivery.attempts:
         last = delivery.attempts[-1]
