@@ -241,6 +241,10 @@ class Webhooks:
     def get(self, delivery_id: str) -> Delivery | None:
         return self._deliveries.get(delivery_id)
 
+    def of_endpoint(self, provider: str, endpoint_id: str) -> list[Delivery]:
+        """The deliveries still held for one of a provider's own endpoints, oldest first."""
+        return [d for d in self._deliveries.values() if d.provider == provider and d.endpoint_id == endpoint_id]
+
     def redeliver(self, original: Delivery, now: datetime) -> Delivery:
         """A fresh delivery of the same body, signed afresh with the endpoint's secret (no chaos),
         with its own attempts and schedule."""

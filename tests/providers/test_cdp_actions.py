@@ -272,5 +272,14 @@ async def test_control_api_describes_the_session(client: httpx.AsyncClient, cont
     session_id = (await create(client))["paymentSessionId"]
     described = await control.session("cdp", session_id)
     assert described["paymentSessionId"] == session_id
-    assert described["sandbox"]["allowed_actions"] == ["authorization", "cancel"]
+    # exactly what POST /_sandbox/cdp/sessions/{id}/actions/{action} accepts in that state
+    assert described["sandbox"]["allowed_actions"] == ["authorize"]
     assert described["sandbox"]["hosted_page"] == f"/cdp/payment-sessions/{session_id}"
+    assert (await control.act("cdp", session_id, "settle")).status_code == 400
+    pending = (await control.act("cdp", session_id, "authorize")).json()
+    assert pending["sandbox"]["allowed_actions"] == ["settle"]
+    settled = await control.session("cdp", session_id)  # settled on the next request (delay 0)
+    assert settled["status"] == "authorization_succeeded"
+    assert settled["sandbox"]["allowed_actions"] == []
+    assert (await control.act("cdp", session_id, "authorize")).status_code == 400
+    assert (await control.act("cdp", session_id, "settle")).status_code == 400

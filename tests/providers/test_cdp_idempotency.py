@@ -73,6 +73,17 @@ async def _coinbase(client: httpx.AsyncClient) -> tuple[Request, Count]:
     return (f"{BASE}/{session_id}/authorizations/coinbase", {}, OAUTH), _actions(session_id, "authorizations")
 
 
+MANDATE = "mandate_6f1c2a4e-8b3d-4e5f-9a7b-1c2d3e4f5a6b"
+
+
+async def _mandate(client: httpx.AsyncClient) -> tuple[Request, Count]:
+    scenario = {"providers": {"cdp": {"mandates": [{"id": MANDATE}]}}}
+    await Control(client).load_scenario(scenario)
+    session_id = (await create(client))["paymentSessionId"]
+    body = {"mandateId": MANDATE}
+    return (f"{BASE}/{session_id}/authorizations/mandate", body, ACME), _actions(session_id, "authorizations")
+
+
 async def _capture(client: httpx.AsyncClient) -> tuple[Request, Count]:
     session_id = (await authorized(client))["paymentSessionId"]
     body = {"amount": "0.40", "finalCapture": False}
@@ -96,6 +107,7 @@ POSTS: dict[str, tuple[Callable[[httpx.AsyncClient], Awaitable[tuple[Request, Co
     "authorize_wallet": (_wallet, 1),
     "authorize_x402": (_x402, 1),
     "authorize_coinbase": (_coinbase, 1),
+    "authorize_mandate": (_mandate, 1),
     "capture_payment_session": (_capture, 1),
     "void_payment_session": (_void, 1),
     "refund_payment_session": (_refund, 1),

@@ -69,7 +69,12 @@ async def test_wallet_options_take_axios_bracket_arrays(client: httpx.AsyncClien
         ("network=base", "At least one wallet address is required."),
         ("addresses=" + ",".join(f"0x{i}" for i in range(6)), "A maximum of 5 wallet addresses are allowed."),
         (f"addresses={PAYER},{PAYER.lower()}", "Duplicate wallet addresses are not allowed."),
-        (f"addresses={PAYER}&network=solana", "Invalid query parameters."),
+        (f"addresses={PAYER}&network=tron", "Invalid query parameters."),
+        (f"addresses={PAYER}&network=solana", f"Wallet address {PAYER!r} is not a base58 Solana address on solana."),
+        (
+            "addresses=7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV&network=base",
+            "Wallet address '7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV' is not a 0x-prefixed EVM address on base.",
+        ),
     ],
 )
 async def test_wallet_options_query_rules(client: httpx.AsyncClient, query: str, message: str) -> None:

@@ -59,6 +59,7 @@ async def test_get_returns_the_session_and_other_tenants_get_404(client: httpx.A
     assert fetched["customerDisplay"] == {
         "merchantName": "Acme Store",
         "displayAmount": {"amount": "1.37", "currency": "cad"},
+        "orderCode": created["customerDisplay"]["orderCode"],  # generated: none was sent
     }
     foreign = await client.get(f"{BASE}/{created['paymentSessionId']}", headers=GLOBEX)
     assert error_of(foreign) == (404, "not_found")

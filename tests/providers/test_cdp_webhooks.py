@@ -140,7 +140,7 @@ async def test_the_body_matches_the_docs_example_shape(
     assert summary == {
         key: created[key]
         for key in ("paymentSessionId", "entityId", "amount", "asset", "target", "autoCapture", "expiries", "status",
-                    "balances", "externalReferenceId", "metadata", "createdAt", "updatedAt")
+                    "balances", "externalReferenceId", "customerDisplay", "metadata", "createdAt", "updatedAt")
     }  # fmt: skip
 
 

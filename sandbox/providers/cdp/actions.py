@@ -16,7 +16,7 @@ from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest
 from sandbox.machine import Transition
 from sandbox.providers.cdp import ledger, payer, validation
-from sandbox.providers.cdp.lifecycle import LIFECYCLE, RESULTS
+from sandbox.providers.cdp.lifecycle import CREATED, RESULTS
 from sandbox.providers.cdp.records import CdpSession
 from sandbox.providers.cdp.wire import hosted_path, session_view
 
@@ -68,6 +68,19 @@ def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:
     return steps
 
 
+def allowed_actions(session: CdpSession) -> list[str]:
+    """The control actions (ACTIONS) that would be accepted now: `authorize` while the session is
+    `created` and unauthorized (as ledger.check_authorizable, whose deadline check needs the clock
+    this view has not: past authorizationExpiresAt, `authorize` is still listed and answers 400
+    authorization_expired), `settle` while an action is pending."""
+    allowed = []
+    if session.status == CREATED and not session.actions["authorization"]:
+        allowed.append("authorize")
+    if session.pending() is not None:
+        allowed.append("settle")
+    return allowed
+
+
 def describe(record: Any, root: str = "") -> dict[str, Any]:
     """The control API's view: the API's PaymentSession plus what the sandbox knows."""
     session: CdpSession = record
@@ -75,7 +88,7 @@ def describe(record: Any, root: str = "") -> dict[str, Any]:
     pending = session.pending()
     view["sandbox"] = {
         "merchant": session.merchant,
-        "allowed_actions": LIFECYCLE.allowed(session.status),
+        "allowed_actions": allowed_actions(session),
         "pending_action": None
         if pending is None
         else {

@@ -18,6 +18,7 @@ from sandbox.providers.cdp.records import CdpSession
 CHAIN_IDS = {
     "arbitrum": 42161,
     "arbitrum-sepolia": 421614,
+    "avalanche": 43114,  # Avalanche C-Chain (cdp-sdk 1.51 PaymentSourceNetwork)
     "base": 8453,
     "base-sepolia": 84532,
     "ethereum": 1,
@@ -31,6 +32,7 @@ CHAIN_IDS = {
 USDC = {
     "arbitrum": "0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
     "arbitrum-sepolia": "0x75faf114eafb1BDbe2F0316DF893fd58CE46AA4d",
+    "avalanche": "0xB97EF9Ef8734C71904D8002F8b6Bc66Dd9c48a6E",
     "base": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
     "base-sepolia": "0x036CbD53842c5426634e7929541eC2318f3dCF7e",
     "ethereum": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",

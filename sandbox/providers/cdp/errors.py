@@ -32,21 +32,32 @@ IDEMPOTENCY = (
 )
 ERROR_DOCS = "https://docs.cdp.coinbase.com/api-reference/v2/errors"
 
-# Payment-specific ErrorType values (x-error-instructions). Their HTTP status is not public;
-# the sandbox answers them with 400 (Invented, FIDELITY.md).
-PAYMENT_ERRORS = frozenset(
-    {
-        "authorization_expired",
-        "capture_expired",
-        "refund_expired",
-        "payment_session_already_canceled",
-        "payment_session_already_authorized",
-        "payment_session_action_pending",
-        "no_capturable_balance",
-        "no_voidable_balance",
-        "no_refundable_balance",
-    }
-)
+# Payment-specific ErrorType values (x-error-instructions) and the HTTP status each goes out
+# with: an `invalid_state` error whose reason is a key here carries that errorType and status.
+# The payment ones' status is not public; the sandbox answers them with 400 (Invented,
+# FIDELITY.md). The mandate ones' statuses are documented (cdp-sdk 1.51
+# `PaymentSessionsApi.authorize_mandate_payment_session`: "an in-flight approval or revocation
+# returns `409` (`mandate_action_pending`); `revokedAt` set returns `422` (`mandate_revoked`);
+# `canceledAt` set returns `422` (`mandate_canceled`); a past `expiresAt` returns `400`
+# (`mandate_expired`); any other status returns `422` (`mandate_invalid_status`)", and policy
+# caps `422` (`mandate_policy_violation`)).
+PAYMENT_ERRORS: dict[str, int] = {
+    "authorization_expired": 400,
+    "capture_expired": 400,
+    "refund_expired": 400,
+    "payment_session_already_canceled": 400,
+    "payment_session_already_authorized": 400,
+    "payment_session_action_pending": 400,
+    "no_capturable_balance": 400,
+    "no_voidable_balance": 400,
+    "no_refundable_balance": 400,
+    "mandate_action_pending": 409,
+    "mandate_revoked": 422,
+    "mandate_canceled": 422,
+    "mandate_invalid_status": 422,
+    "mandate_policy_violation": 422,
+    "mandate_expired": 400,
+}
 
 ERRORS: dict[str, Wire] = {
     "unauthorized": Wire(401, UNAUTHORIZED, "unauthorized", fixed=True, explain=True),
@@ -95,15 +106,15 @@ def _correlation(call: Call) -> str:
 def envelope(wire: Wire, error: SandboxError, message: str, call: Call) -> Reply:
     """The `Error` body for a table row, with the headers its status carries."""
     correlation = _correlation(call)
-    error_type = wire.kind
+    error_type, status = wire.kind, wire.status
     if error.code == "invalid_state" and error.reason is not None and error.reason in PAYMENT_ERRORS:
-        error_type = error.reason
+        error_type, status = error.reason, PAYMENT_ERRORS[error.reason]
     headers: dict[str, str] = {}
     if error.code == "unauthorized":
         log.warning("cdp 401: %s", error.message)
     if wire.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after or wire.retry_after)
-    return Reply(wire.status, error_body(error_type, message, correlation), headers)
+    return Reply(status, error_body(error_type, message, correlation), headers)
 
 
 def render_error(error: SandboxError, call: Call) -> Reply:

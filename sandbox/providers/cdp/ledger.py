@@ -107,8 +107,12 @@ def begin(
     planned: Outcome | None = None,
     **fields: Any,
 ) -> tuple[Action, Transition]:
-    """Create a pending action, move the session to `<kind>_pending`, schedule its settlement."""
+    """Create a pending action, move the session to `<kind>_pending`, schedule its settlement.
+    Without a `referenceCode` the action shows the session's `orderCode` (cdp-sdk 1.51: "Falls
+    back to the session's `orderCode` when `referenceCode` is omitted")."""
     plan = settings.of(sandbox).settlement
+    if fields.get("customer_display") is None and session.customer_display and "orderCode" in session.customer_display:
+        fields["customer_display"] = {"referenceCode": session.customer_display["orderCode"]}
     action = Action(
         kind=kind,
         id=new_id(sandbox, kind),  # the spec's prefixes are the kinds: capture_<uuid>, ...
@@ -146,8 +150,17 @@ def settle(sandbox: Services, session: CdpSession, action: Action, outcome: Outc
     )
     steps = [webhooks.stamp(sandbox, session, step, action)]
     if action.kind == "authorization" and outcome == "succeeded" and session.auto_capture:
-        # autoCapture: "a capture is automatically created after a successful authorization".
-        _, step = begin(sandbox, session, "capture", session.capturable, at, final_capture=True)
+        # autoCapture: "a capture is automatically created after a successful authorization";
+        # it "reuses the authorization's `referenceCode`" (TS 1.57 Capture.customerDisplay).
+        _, step = begin(
+            sandbox,
+            session,
+            "capture",
+            session.capturable,
+            at,
+            final_capture=True,
+            customer_display=action.customer_display,
+        )
         steps.append(step)
     return steps
 

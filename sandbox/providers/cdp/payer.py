@@ -29,6 +29,8 @@ from sandbox.providers.cdp.wire import INVALID_QUERY, SESSION_NOT_FOUND, action_
 
 CB_AUTHZ_ID = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+# Solana addresses are base58 public keys (32 bytes: 32-44 characters, no 0, O, I or l).
+_BASE58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
 
 
 def find(call: Call) -> CdpSession:
@@ -95,6 +97,24 @@ def _addresses(call: Call) -> list[str]:
     return found
 
 
+def _check_format(addresses: list[str], network: str) -> None:
+    """Invented message: Solana wallets are base58, the EVM networks' are 0x-prefixed hex."""
+    solana = network in validation.SOLANA_NETWORKS
+    for address in addresses:
+        if not (_BASE58 if solana else _HEX).match(address):
+            kind = "a base58 Solana address" if solana else "a 0x-prefixed EVM address"
+            raise InvalidRequest(f"Wallet address {address!r} is not {kind} on {network}.")
+
+
+def _unfunded(address: str, asset: str, network: str, required: str) -> dict[str, Any]:
+    return {
+        "address": address,
+        "code": "insufficient_funds",
+        "message": "The payer does not have sufficient funds.",
+        "fundsRequired": [{"asset": asset, "network": network, "currentBalance": "0", "requiredBalance": required}],
+    }
+
+
 def wallet_options(call: Call) -> Reply:
     session = find(call)
     addresses = _addresses(call)
@@ -104,23 +124,21 @@ def wallet_options(call: Call) -> Reply:
     asset = call.query.get("asset") or ONCHAIN_ASSET[session.asset]
     if not 1 <= len(asset) <= 42:
         raise InvalidRequest(INVALID_QUERY)
+    _check_format(addresses, network)
     ledger.check_authorizable(session, call.now)
     unfunded = {address.lower() for address in settings.of(call.services).unfunded_addresses}
     required = money(session.amount, session.scale)
     options: list[dict[str, Any]] = []
     ineligible: list[dict[str, Any]] = []
     for address in addresses:
-        if address.lower() in unfunded or asset != ONCHAIN_ASSET[session.asset]:
-            ineligible.append(
-                {
-                    "address": address,
-                    "code": "insufficient_funds",
-                    "message": "The payer does not have sufficient funds.",
-                    "fundsRequired": [
-                        {"asset": asset, "network": network, "currentBalance": "0", "requiredBalance": required}
-                    ],
-                }
-            )
+        # Invented: the options' payload types (eip3009, permit2, erc20 approval, spend permission)
+        # are all EVM signatures, so a Solana wallet gets no option: it is reported unfunded.
+        if (
+            address.lower() in unfunded
+            or asset != ONCHAIN_ASSET[session.asset]
+            or network in validation.SOLANA_NETWORKS
+        ):
+            ineligible.append(_unfunded(address, asset, network, required))
         elif options:  # "at most one option per asset": later wallets are superseded
             ineligible.append(
                 {
@@ -165,7 +183,8 @@ def authorize_wallet(call: Call) -> Reply:
         if not _HEX.match(validation.string(item.get("signature"), "signedPayloads.signature")):
             raise InvalidRequest("signedPayloads.signature must be a 0x-prefixed hex string.")
     metadata = validation.metadata(body.get("metadata"))
-    return Reply(200, authorize(call, session, dict(option["source"]), metadata=metadata))
+    shown = validation.operation(body)
+    return Reply(200, authorize(call, session, dict(option["source"]), metadata=metadata, **shown))
 
 
 # POST .../authorizations/x402 ---------------------------------------------------------------
@@ -246,6 +265,12 @@ def authorize_x402(call: Call) -> Reply:
 # POST .../authorizations/coinbase -----------------------------------------------------------
 
 
+def coinbase_user(call: Call) -> str:
+    """Invented: the same OAuth token is the same Coinbase user."""
+    token = call.headers.text("authorization").partition(" ")[2].strip()
+    return f"coinbase_user_{hashlib.sha256(token.encode()).hexdigest()[:12]}"
+
+
 def authorize_coinbase(call: Call) -> Reply:
     """The OAuth token was checked by `authenticate(call, "coinbase")`."""
     session = find(call)
@@ -253,8 +278,7 @@ def authorize_coinbase(call: Call) -> Reply:
         raise InvalidRequest("The cb-authz-id header must be a lowercase UUID v4.")
     body = validation.optional_body(call)
     metadata = validation.metadata(body.get("metadata"))
+    shown = validation.operation(body)
     ledger.check_authorizable(session, call.now)
-    token = call.headers.text("authorization").partition(" ")[2].strip()
-    # Invented: the same OAuth token is the same Coinbase user.
-    source = {"coinbaseUserId": f"coinbase_user_{hashlib.sha256(token.encode()).hexdigest()[:12]}"}
-    return Reply(200, authorize(call, session, source, metadata=metadata))
+    source = {"coinbaseUserId": coinbase_user(call)}
+    return Reply(200, authorize(call, session, source, metadata=metadata, **shown))

@@ -9,13 +9,25 @@ Base `https://api.cdp.coinbase.com/platform` -> `/cdp/platform`; the hosted page
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
 from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
 from sandbox.machine import Transition
-from sandbox.providers.cdp import ledger, pages, paging, payer, subscriptions, validation, webhooks
+from sandbox.providers.cdp import (
+    accounts,
+    ledger,
+    mandates,
+    pages,
+    paging,
+    payer,
+    subscription_events,
+    subscriptions,
+    validation,
+    webhooks,
+)
 from sandbox.providers.cdp.auth import Auth
 from sandbox.providers.cdp.lifecycle import CANCELED, CREATED, LIFECYCLE, NAME, is_pending
 from sandbox.providers.cdp.records import CdpSession, entity_of
@@ -51,8 +63,9 @@ def create_session(call: Call) -> Reply:
     asset = validation.asset(body["asset"])
     target = validation.target(body["target"])
     external = body.get("externalReferenceId")
+    session_id = ledger.new_id(call.services, "paymentSession")
     session = CdpSession(
-        id=ledger.new_id(call.services, "paymentSession"),
+        id=session_id,
         merchant=merchant.id,
         entity_id=entity_of(merchant.id),
         origin=call.base_url,
@@ -65,7 +78,7 @@ def create_session(call: Call) -> Reply:
         created_at=call.now,
         updated_at=call.now,
         redirect=validation.redirect(body.get("redirect")),
-        customer_display=validation.customer_display(body.get("customerDisplay")),
+        customer_display=_with_order_code(session_id, validation.customer_display(body.get("customerDisplay"))),
         metadata=validation.metadata(body.get("metadata")),
         external_reference_id=(
             validation.string(external, "externalReferenceId", max_length=256) if external is not None else None
@@ -78,6 +91,20 @@ def create_session(call: Call) -> Reply:
     session.history.append(created)
     call.services.emit(webhooks.stamp(call.services, session, created))
     return Reply(200, session_view(session, actions=False))
+
+
+def _with_order_code(session_id: str, display: dict[str, Any] | None) -> dict[str, Any]:
+    """CustomerDisplay.orderCode: "When omitted, CDP generates one and returns it" (cdp-sdk 1.51).
+    Derived from the (seeded) session id rather than drawn from the RNG: the same for the same
+    seed, and no other id of the run shifts because a code was made."""
+    display = display or {}
+    if "orderCode" not in display:
+        digest = hashlib.sha256(session_id.encode()).digest()
+        alphabet = validation.ORDER_CODE_ALPHABET
+        display["orderCode"] = "".join(
+            alphabet[byte % len(alphabet)] for byte in digest[: validation.ORDER_CODE_LENGTH]
+        )
+    return display
 
 
 def list_sessions(call: Call) -> Reply:
@@ -129,14 +156,18 @@ def capture(call: Call) -> Reply:
     final = validation.boolean(body["finalCapture"], "finalCapture")
     requested = _optional_amount(body)
     metadata = validation.metadata(body.get("metadata"))
+    shown = validation.operation(body)
     amount = ledger.action_amount(session, "capture", requested, call.now)
-    return _begun(call, session, "capture", amount, final_capture=final, metadata=metadata)
+    return _begun(call, session, "capture", amount, final_capture=final, metadata=metadata, **shown)
 
 
 def void(call: Call) -> Reply:
     session = _owned(call)
-    metadata = validation.metadata(validation.optional_body(call).get("metadata"))
-    return _begun(call, session, "void", ledger.action_amount(session, "void", None, call.now), metadata=metadata)
+    body = validation.optional_body(call)
+    metadata = validation.metadata(body.get("metadata"))
+    shown = validation.operation(body)
+    amount = ledger.action_amount(session, "void", None, call.now)
+    return _begun(call, session, "void", amount, metadata=metadata, **shown)
 
 
 def refund(call: Call) -> Reply:
@@ -148,8 +179,9 @@ def refund(call: Call) -> Reply:
     requested = _optional_amount(body)
     reason = validation.string(body["reason"], "reason") if body.get("reason") is not None else None
     metadata = validation.metadata(body.get("metadata"))
+    shown = validation.operation(body)
     amount = ledger.action_amount(session, "refund", requested, call.now)
-    return _begun(call, session, "refund", amount, source=source, reason=reason, metadata=metadata)
+    return _begun(call, session, "refund", amount, source=source, reason=reason, metadata=metadata, **shown)
 
 
 def _begun(call: Call, session: CdpSession, kind: str, amount: Decimal, **fields: Any) -> Reply:
@@ -244,6 +276,21 @@ OPERATIONS = (
         auth=Auth.COINBASE,
         idempotency_key=validation.idempotency_key,
     ),
+    Operation(
+        "authorize_mandate",
+        "POST",
+        f"{PREFIX}/{{session_id}}/authorizations/mandate",
+        mandates.authorize_mandate,
+        auth=Auth.JWT,
+        idempotency_key=validation.idempotency_key,
+    ),
+    Operation(
+        "list_coinbase_account_balances",
+        "GET",
+        "/platform/v2/coinbase-accounts/balances",
+        accounts.list_balances,
+        auth=Auth.COINBASE,
+    ),
     Operation("get_payment_session", "GET", f"{PREFIX}/{{session_id}}", get_session, auth=Auth.JWT),
     Operation(
         "cancel_payment_session",
@@ -279,5 +326,12 @@ OPERATIONS = (
     ),
     *_action_routes(),
     *subscriptions.OPERATIONS,
+    Operation(
+        "list_webhook_subscription_events",
+        "GET",
+        f"{subscriptions.PATH}/{{subscription_id}}/events",
+        subscription_events.list_events,
+        auth=Auth.JWT,
+    ),
     *pages.OPERATIONS,
 )

@@ -49,6 +49,9 @@ class Action:
     final_capture: bool = False  # capture only
     reason: str | None = None  # refund only
     message: str | None = None  # x402 authorization only
+    mandate_id: str | None = None  # an authorization drawn against a mandate (mandates.py)
+    external_reference_id: str | None = None  # cdp-sdk 1.51: on every action, <= 256
+    customer_display: dict[str, str] | None = None  # OperationCustomerDisplay {referenceCode}
     network: str | None = None  # where onchain transactions of this action happen, if any
     transactions: list[dict[str, str]] = field(default_factory=list)
     error: dict[str, str] | None = None

@@ -25,12 +25,19 @@ from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.providers.cdp import paging, validation
 from sandbox.providers.cdp.auth import Auth
+from sandbox.providers.cdp.event_types import EVENT_TYPES
 from sandbox.providers.cdp.lifecycle import NAME
 from sandbox.providers.cdp.records import entity_of
 from sandbox.webhooks import Endpoint
 
 PATH = "/platform/v2/data/webhooks/subscriptions"
-NOT_FOUND = "Webhook subscription with the given ID does not exist."  # Invented, after the spec's 404s
+# Messages from the openapi.yaml's examples for these paths (cdp-sdk repo, lines 12811-13400).
+NOT_FOUND = "Webhook subscription not found."
+BAD_EVENT_TYPES = "Event types must be non-empty and contain valid event type names."
+BAD_PAGE_SIZE = "Page size must be between 1 and 100."
+BAD_PAGE_TOKEN = "Invalid page token format."
+MAX_LABELS = 20  # labels: "max 20 labels per subscription"
+MAX_DESCRIPTION = 100  # WebhookDescription: maxLength 100
 
 
 def _stamp(at: datetime) -> str:
@@ -53,20 +60,27 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
         if name not in body:
             raise InvalidRequest(f"Missing required field: {name}.")
     events = body["eventTypes"]
-    if not isinstance(events, list) or not events or not all(isinstance(e, str) and e for e in events):
-        raise InvalidRequest("eventTypes must be a non-empty list of event type names.")
+    if not isinstance(events, list) or not events or not all(isinstance(e, str) and e in EVENT_TYPES for e in events):
+        raise InvalidRequest(BAD_EVENT_TYPES)
     target = validation.obj(body["target"], "target")
     if "url" not in target:
         raise InvalidRequest("Missing required field: target.url.")
     description = body.get("description")
+    labels = _strings(body.get("labels"), "labels") or {}
+    if len(labels) > MAX_LABELS:  # Invented message
+        raise InvalidRequest(f"A subscription accepts at most {MAX_LABELS} labels.")
     return {
         "eventTypes": list(dict.fromkeys(events)),
         "url": validation.url(target["url"], "target.url"),
         "headers": _strings(target.get("headers"), "target.headers") or {},
         "isEnabled": validation.boolean(body["isEnabled"], "isEnabled"),
-        "description": validation.string(description, "description") if description is not None else None,
-        "labels": _strings(body.get("labels"), "labels") or {},
-        "metadata": _strings(body.get("metadata"), "metadata"),
+        "description": (
+            validation.string(description, "description", max_length=MAX_DESCRIPTION)
+            if description is not None
+            else None
+        ),
+        "labels": labels,
+        "metadata": validation.metadata(body.get("metadata")),  # the spec's Metadata: 10 pairs, 40/500
     }
 
 
@@ -107,7 +121,7 @@ def _mine(call: Call) -> dict[str, Endpoint]:
     return call.services.webhooks.subscriptions.setdefault((NAME, call.owner().id), {})
 
 
-def _found(call: Call) -> Endpoint:
+def found(call: Call) -> Endpoint:
     endpoint = _mine(call).get(call.path_params["subscription_id"])
     if endpoint is None:  # unknown, or another API key's: the same 404
         raise NotFound(NOT_FOUND)
@@ -126,23 +140,32 @@ def create(call: Call) -> Reply:
 
 def list_all(call: Call) -> Reply:
     made = list(_mine(call).values())[::-1]  # Invented: newest first, as the payment-session lists
-    body = paging.page(call, "subscriptions", made, lambda e: e.id, lambda e: e.attributes["created_at"], view)
+    body = paging.page(
+        call,
+        "subscriptions",
+        made,
+        lambda e: e.id,
+        lambda e: e.attributes["created_at"],
+        view,
+        bad_size=BAD_PAGE_SIZE,
+        bad_token=BAD_PAGE_TOKEN,
+    )
     return Reply(200, body)
 
 
 def get(call: Call) -> Reply:
-    return Reply(200, view(_found(call)))
+    return Reply(200, view(found(call)))
 
 
 def update(call: Call) -> Reply:
-    endpoint = _found(call)
+    endpoint = found(call)
     _apply(endpoint, _fields(call.json_object()), call.owner().id)
     endpoint.attributes["updated_at"] = call.now
     return Reply(200, view(endpoint))
 
 
 def delete(call: Call) -> Reply:
-    _found(call)
+    found(call)
     del _mine(call)[call.path_params["subscription_id"]]
     return Reply(204)  # Invented: the docs show no answer body for a delete
 

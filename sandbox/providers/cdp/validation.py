@@ -29,9 +29,10 @@ DEFAULT_EXPIRIES = {
 # Account schema lists ("Supported values are `usdc`, `eurc`, `usd`, and `eur`").
 ASSETS = ("usdc", "eurc", "usd", "eur")
 TARGET_NETWORKS = ("base", "base-sepolia")  # PaymentTargetNetwork
-SOURCE_NETWORKS = (  # PaymentSourceNetwork
+SOURCE_NETWORKS = (  # PaymentSourceNetwork (cdp-sdk 1.51 adds avalanche, solana, solana-devnet)
     "arbitrum",
     "arbitrum-sepolia",
+    "avalanche",
     "base",
     "base-sepolia",
     "ethereum",
@@ -40,7 +41,10 @@ SOURCE_NETWORKS = (  # PaymentSourceNetwork
     "optimism-sepolia",
     "polygon",
     "polygon-amoy",
+    "solana",
+    "solana-devnet",
 )
+SOLANA_NETWORKS = ("solana", "solana-devnet")
 ACCOUNT_ID = re.compile(r"^account_[a-f0-9\-]{36}$")
 _AMOUNT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 MAX_DECIMALS = 6  # Invented: USDC and EURC carry 6 decimals onchain; finer amounts are refused
@@ -179,6 +183,28 @@ def customer_display(value: Any) -> dict[str, Any] | None:
     if "orderCode" in given:  # cdp-sdk 1.51 CustomerDisplay.orderCode, <= 128
         result["orderCode"] = string(given["orderCode"], "customerDisplay.orderCode", max_length=128)
     return result
+
+
+# Invented: the generated orderCode's shape is not documented (CustomerDisplay.orderCode: "When
+# omitted, CDP generates one and returns it", <= 128): 8 characters without look-alikes.
+ORDER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ORDER_CODE_LENGTH = 8
+
+
+def operation(body: dict[str, Any]) -> dict[str, Any]:
+    """An action request's `externalReferenceId` (<= 256) and `customerDisplay` OperationCustomerDisplay
+    `{referenceCode <= 128}` (cdp-sdk 1.51 Create{Capture,Void,Refund}Request and the authorization
+    requests), as the Action's fields; the `orderCode` fallback is `ledger.begin`'s."""
+    external = body.get("externalReferenceId")
+    display = obj(body["customerDisplay"], "customerDisplay") if body.get("customerDisplay") is not None else {}
+    code = display.get("referenceCode")
+    code = string(code, "customerDisplay.referenceCode", max_length=128) if code is not None else None
+    return {
+        "external_reference_id": (
+            string(external, "externalReferenceId", max_length=256) if external is not None else None
+        ),
+        "customer_display": {"referenceCode": code} if code is not None else None,
+    }
 
 
 def expiries(value: Any, now: datetime) -> dict[str, datetime]:

@@ -58,14 +58,18 @@ def action_view(action: Action, scale: int) -> dict[str, Any]:
         view["finalCapture"] = action.final_capture
     if action.kind == "refund" and action.reason is not None:
         view["reason"] = action.reason
-    if action.kind == "authorization":
-        if action.message is not None:
-            view["message"] = action.message
-        view["source"] = action.source
     if action.error is not None:
         view["error"] = action.error
+    if action.kind == "authorization" and action.message is not None:
+        view["message"] = action.message
     if action.metadata is not None:
         view["metadata"] = action.metadata
+    if action.external_reference_id is not None:  # cdp-sdk 1.51 models: after metadata, in this order
+        view["externalReferenceId"] = action.external_reference_id
+    if action.customer_display is not None:
+        view["customerDisplay"] = action.customer_display
+    if action.kind == "authorization":
+        view["source"] = action.source
     if action.transactions:
         view["onchainTransactions"] = action.transactions
     view["createdAt"] = iso(action.created_at)
