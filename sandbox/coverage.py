@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.contract import Operation, ProviderSpec
+from sandbox.coverage_report import DIMENSIONS, summary
 from sandbox.envelopes import Wire
 from sandbox.faults import KINDS, Act, kinds
 from sandbox.machine import Transition
-
-DIMENSIONS = ("operations", "transitions", "errors", "webhooks", "faults")
 
 
 @dataclass(frozen=True)
@@ -179,24 +178,3 @@ class Coverage:
             "faults": [{"kind": kind, "fired": self._faults[(name, kind)]} for kind in catalogue.faults],
             "other": dict(self._other[name]),
         }
-
-
-# What makes an entry "hit", per dimension: a webhook event once a delivery of it was accepted.
-HIT_FIELD = {
-    "operations": "calls",
-    "transitions": "count",
-    "errors": "count",
-    "webhooks": "delivered",
-    "faults": "fired",
-}
-
-
-def summary(providers: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Per provider and dimension, `hit/total` over a report's `providers` block."""
-    return {
-        name: {
-            dimension: f"{sum(1 for entry in block[dimension] if entry[HIT_FIELD[dimension]])}/{len(block[dimension])}"
-            for dimension in DIMENSIONS
-        }
-        for name, block in providers.items()
-    }
