@@ -189,9 +189,11 @@ def test_thresholds() -> None:
     with pytest.raises(ValueError, match="percentage"):
         coverage_report.parse_thresholds("errors:lots")
     report = make_app().state.sandbox.coverage.report()
-    assert coverage_report.shortfalls(report, {"errors": 0}) == []
-    [line] = coverage_report.shortfalls(report, {"errors": 1})
-    assert line.startswith("errors coverage 0.0% (0/")
+    assert coverage_report.shortfalls(report, {"errors": 100}) == []  # nothing touched: nothing to hold
+    report["providers"]["payviox"]["errors"][0]["count"] = 1
+    assert coverage_report.shortfalls(report, {"errors": 9}) == []
+    [line] = coverage_report.shortfalls(report, {"errors": 10})
+    assert line == "errors coverage 9.1% (1/11) is below 10%"  # Payviox's rows only: the one provider touched
 
 
 def test_the_html_page_escapes_everything_and_colours_hits() -> None:
