@@ -119,14 +119,17 @@ def misses(block: Mapping[str, Any], dimension: str) -> list[str]:
 
 
 def lines(report: Mapping[str, Any], per_dimension: int = 2) -> list[str]:
-    """The short summary: per provider its hit/total, then the most telling misses."""
+    """The short summary: per provider its hit/total, then the most telling misses of the
+    providers the run used."""
     out = []
     for name, block in report.get("providers", {}).items():
         counts = ", ".join(f"{dimension} {ratio(block, dimension)}" for dimension in DIMENSIONS)
         out.append(f"{name}: {counts}")
+    providers = report.get("providers", {})
+    touched = {name: block for name, block in providers.items() if _touched(block)} or providers
     telling = [
         f"{name} {miss}"
-        for name, block in report.get("providers", {}).items()
+        for name, block in touched.items()  # a provider the run never used misses everything: no news
         for dimension in TELLING
         for miss in misses(block, dimension)[:per_dimension]
     ]

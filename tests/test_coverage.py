@@ -215,3 +215,7 @@ def test_the_summary_names_the_telling_misses() -> None:
     assert lines[0].startswith("cdp: operations 0/")
     assert lines[-1].startswith("never exercised: ")
     assert "payviox 401 unauthorized" in lines[-1] and "cdp transition created -> canceled" in lines[-1]
+    report["providers"]["payviox"]["operations"][0]["calls"] = 1  # once a run used Payviox only
+    lines = coverage_report.lines(report)
+    assert lines[0].startswith("cdp: operations 0/")  # every provider's figures,
+    assert "payviox 401 unauthorized" in lines[-1] and "cdp" not in lines[-1]  # the used one's misses
