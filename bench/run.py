@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import coverage_cost
 import hostile
 import load
 import memory
@@ -121,6 +122,7 @@ def main() -> int:
     cache = memory.idempotency_cap()
     hostile_timed = hostile.measure_server(SERVER_CPU)
     spaces = namespaces.measure()
+    counting = coverage_cost.measure()
 
     print(
         f"\n{'POST /payviox/session':<36} {'req/s':>8} {'req/CPU-s':>10} {'p50 ms':>8} {'p99 ms':>8} "
@@ -151,6 +153,7 @@ RSS MiB {points}; growth {flat.growth_mib:+.1f} MiB
 idempotency cache          capped at {cache.cap:,} replies: {cache.full_bytes / 2**20:.1f} MiB full (small replies); \
 {cache.kept:,} kept after {cache.keys:,} keys, {cache.growth_bytes / 2**20:+.1f} MiB from {2 * cache.cap:,} keys on""")
 
+    print(coverage_cost.report(counting))
     print(
         f"load average {' '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs at the end "
         "(anything well above 1 means other work shared the CPUs: trust req/CPU-s over req/s and p99)"

@@ -45,6 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--namespace", help="with --url: the namespace to play in (default: a fresh one; `default` is the root)"
     )
+    coverage = commands.add_parser(
+        "coverage",
+        help="print a running sandbox's contract coverage: what was exercised of each provider, what never was",
+        epilog="examples:\n  sandbox coverage --url http://127.0.0.1:4242 --html coverage.html\n"
+        "  sandbox coverage --fail-under transitions:80,errors:50     # exit 1 below either",
+        formatter_class=formatter,
+    )
+    coverage.add_argument("--url", default=f"http://127.0.0.1:{DEFAULT_PORT}", help="the sandbox (or /ns/NAME)")
+    coverage.add_argument("--html", help="also write the report as an HTML page")
+    coverage.add_argument("--json", help="also write the report as JSON")
+    coverage.add_argument("--fail-under", help="DIMENSION:PERCENT[,...] (or one PERCENT for all): exit 1 below")
     return parser
 
 
@@ -54,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args.files)
     if args.command == "run":
         return _run(args.file, args.url, args.namespace)
+    if args.command == "coverage":
+        from sandbox.coverage_report import command
+
+        return command(args.url, args.html, args.json, args.fail_under)
     return serve(args, _load, problem)
 
 

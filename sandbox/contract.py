@@ -141,6 +141,7 @@ class Call:
     merchant: Merchant | None = None
     notes: list[str] = field(default_factory=list)
     fault: int | None = None  # the scenario fault rule answering this call (faults.py)
+    error: str = ""  # the domain code of the error rendered for this call, if any (coverage.py counts it)
     _query: list[tuple[str, str]] | None = None
 
     def _pairs(self) -> list[tuple[str, str]]:
@@ -156,6 +157,11 @@ class Call:
     def query_all(self, name: str) -> list[str]:
         """Every value of a repeated query parameter, in order."""
         return [value for key, value in self._pairs() if key == name]
+
+    def render(self, error: SandboxError) -> Reply:
+        """The provider's reply for `error`, remembering its code (contract coverage counts it)."""
+        self.error = error.code
+        return self.provider.render_error(error, self)
 
     def owner(self) -> Merchant:
         if self.merchant is None:  # an operation without auth asked for its merchant: a table bug

@@ -17,17 +17,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from sandbox.clock import Clock
-from sandbox.webhooks import Attempt, Delivery, Webhooks
+from sandbox.coverage import Coverage
+from sandbox.webhooks import DELIVERED, Attempt, Delivery, Webhooks
 
 if TYPE_CHECKING:
     import httpx
 
 
 class Outbox(Protocol):
-    """What the dispatcher needs of a sandbox: its outbox, its clock, and its deadline sweep."""
+    """What the dispatcher needs of a sandbox: its outbox, its clock, its deadline sweep, and
+    its contract coverage (which counts the deliveries that reached `delivered`)."""
 
     webhooks: Webhooks
     clock: Clock
+    coverage: Coverage
 
     def expire_due(self, now: datetime | None = None) -> object: ...
 
@@ -95,6 +98,9 @@ class Dispatcher:
                     break
                 await asyncio.gather(*(self._attempt(sandbox, delivery) for delivery in due))
                 done.extend(due)
+                for delivery in due:
+                    if delivery.state == DELIVERED:
+                        sandbox.coverage.delivered(delivery.provider, delivery.event)
         return done
 
     async def _attempt(self, sandbox: Outbox, delivery: Delivery) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -95,6 +96,18 @@ class Act(BaseModel):
         return self.error is not None or self.respond is not None or self.drop or self.truncate
 
 
+# Every kind of fault a rule can inject, for contract coverage (coverage.py): an error per domain
+# code, a raw reply, latency, a dropped connection, a truncated body.
+KINDS: tuple[str, ...] = (*(f"error:{code}" for code in CODES), "respond", "latency", "drop", "truncate")
+
+
+def kinds(act: Act) -> list[str]:
+    """The KINDS an act injects (latency may come with one other)."""
+    found = [f"error:{act.error}"] if act.error is not None else []
+    found += [name for name in ("respond", "latency", "drop", "truncate") if getattr(act, name)]
+    return found
+
+
 class FaultRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -109,6 +122,8 @@ class Faults(CountedRules[FaultRule]):
     """The active fault rules, tried by the pipeline in both phases."""
 
     section = "faults"
+    # Told of each rule that fires, with the call's provider (the sandbox's coverage counts it).
+    on_fire: Callable[[str, Act], None] | None = None
 
     async def before_commit(self, call: Call, op: Operation) -> Reply | None:
         """A reply that replaces the handler's, or None to go on."""
@@ -155,6 +170,8 @@ class Faults(CountedRules[FaultRule]):
                 continue
             self.fired[index] += 1
             fired.append(index)
+            if self.on_fire is not None:
+                self.on_fire(call.provider.name, rule.act)
             answered = rule.act.replaces
         return fired
 
@@ -169,7 +186,7 @@ class Faults(CountedRules[FaultRule]):
             error = error_classes()[act.error or "unavailable"](
                 act.message, reason=act.reason, fields=act.fields, retry_after=act.retry_after, scope=act.scope
             )
-            reply = call.provider.render_error(error, call)
+            reply = call.render(error)
         reply.headers["X-Sandbox-Fault"] = self.label(index)
         return reply
 

@@ -32,6 +32,7 @@ from starlette.types import Receive, Scope, Send
 
 from sandbox import jsonwire, rawheaders
 from sandbox.contract import MALFORMED, Call, Headers, Operation, ProviderSpec, Reply, Services
+from sandbox.coverage import Coverage
 from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError
 from sandbox.faults import Faults
 from sandbox.journal import Entry, Journal
@@ -49,6 +50,7 @@ class Runtime(Services, Protocol):
     limiter: RateLimiter
     journal: Journal
     faults: Faults
+    coverage: Coverage
 
     @property
     def body_limit(self) -> int: ...
@@ -84,14 +86,14 @@ def commit(runtime: Runtime, call: Call, op: Operation) -> Reply:
     if seen is not None:
         if seen.fingerprint != fingerprint:
             mismatch = SandboxError("idempotency key reused with a different request", reason="idempotency_mismatch")
-            return call.provider.render_error(mismatch, call)
+            return call.render(mismatch)
         call.notes.append(f"idempotent replay of key {key}")
         body = jsonwire.loads(seen.body) if seen.body else None
         return Reply(seen.status, body, dict(seen.headers), encoded=seen.body)
     try:
         reply = op.handler(call)
     except SandboxError as error:
-        reply = call.provider.render_error(error, call)
+        reply = call.render(error)
     if reply.html is None and reply.body is not None:
         reply.encoded = jsonwire.dumps(reply.body)  # once: stored here and sent as it is
     if reply.status < 500:
@@ -101,8 +103,10 @@ def commit(runtime: Runtime, call: Call, op: Operation) -> Reply:
     return reply
 
 
-def finish(runtime: Runtime, call: Call, reply: Reply) -> Reply:
-    """Journal the exchange (credentials are masked when the journal is read)."""
+def finish(runtime: Runtime, call: Call, reply: Reply, op: Operation | None = None) -> Reply:
+    """Journal the exchange (credentials are masked when the journal is read) and count it for
+    contract coverage (`op`: the table row that answered, None for an unmatched path)."""
+    runtime.coverage.request(call.provider.name, call.operation, op, reply.status, call.error)
     request_body: Any = call.body
     if request_body is MALFORMED:
         request_body = call.raw[:512].decode(errors="replace")
@@ -132,8 +136,8 @@ def execute(runtime: Runtime, call: Call, op: Operation) -> Reply:
         admit(runtime, call, op)
         reply = commit(runtime, call, op)
     except SandboxError as error:
-        reply = call.provider.render_error(error, call)
-    return finish(runtime, call, reply)
+        reply = call.render(error)
+    return finish(runtime, call, reply, op)
 
 
 def _fingerprint(call: Call, op: Operation) -> str:
@@ -247,14 +251,14 @@ async def _flow(runtime: Runtime, request: Request, call: Call, op: Operation | 
         if runtime.faults.rules:
             injected = await runtime.faults.before_commit(call, op)  # scenario fault, before commit
             if injected is not None:
-                return to_response(finish(runtime, call, injected))
+                return to_response(finish(runtime, call, injected, op))
         reply = commit(runtime, call, op)
     except SandboxError as error:
-        reply = call.provider.render_error(error, call)
+        reply = call.render(error)
     except Exception:  # a bug, not bad input: log it and answer in the provider's own envelope
         log.exception("unhandled error in %s %s", call.provider.name, call.operation)
-        reply = call.provider.render_error(SandboxError("internal error"), call)
-    return to_response(finish(runtime, call, reply))
+        reply = call.render(SandboxError("internal error"))
+    return to_response(finish(runtime, call, reply, op))
 
 
 def _unmatched(call: Call, scope: Scope) -> SandboxError:

@@ -35,6 +35,8 @@ from typing import Any, cast
 import httpx
 import pytest
 
+from sandbox import pytest_coverage
+
 MARKER = (
     "sandbox(scenario=None, seed=None, strict=True): load a sandbox scenario (file path, YAML text "
     "or dict) and/or seed before the test; strict fails the test when a `times:` fault never fired"
@@ -54,10 +56,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("SANDBOX_MODE", "live"),
         help="live: a uvicorn server on a thread (default); inprocess: the ASGI app, no socket",
     )
+    pytest_coverage.add_options(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    config.pluginmanager.register(pytest_coverage.Collector(config), "sandbox-coverage")
 
 
 CALL_REPORT = pytest.StashKey[pytest.TestReport]()
@@ -103,12 +107,21 @@ def sandbox_server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
             test_client = TestClient(app, base_url="http://sandbox.test", follow_redirects=False)
             in_process = cast(httpx.Client, stack.enter_context(test_client))
             yield SandboxServer("http://sandbox.test", owned=True, http=in_process, in_process=True)
+            _read_coverage(request.config, in_process, "http://sandbox.test")
             return
         from sandbox.threaded import serve_in_thread
 
         live = stack.enter_context(serve_in_thread(app))
         client = stack.enter_context(httpx.Client(base_url=live, timeout=30))
         yield SandboxServer(live, owned=True, http=client)
+        _read_coverage(request.config, client, live)
+
+
+def _read_coverage(config: pytest.Config, http: httpx.Client, base_url: str) -> None:
+    """Add a sandbox's contract coverage to the run's (pytest_coverage.py)."""
+    found = pytest_coverage.collector(config)
+    if found is not None:
+        found.read(http, base_url)
 
 
 class SandboxHandle:
@@ -258,7 +271,8 @@ def sandbox(request: pytest.FixtureRequest, sandbox_server: SandboxServer) -> It
     try:
         yield from _prepared(request, sandbox_server, handle)
     finally:
-        if namespace is not None:
+        if namespace is not None:  # its coverage first: the namespace and its counts go with it
+            _read_coverage(request.config, sandbox_server.http, handle.base_url)
             sandbox_server.http.delete(f"{sandbox_server.base_url}/_sandbox/namespaces/{namespace}")
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from sandbox.clock import Clock
 from sandbox.contract import ProviderSpec
+from sandbox.coverage import Coverage
 from sandbox.dispatcher import Courier, Dispatcher
 from sandbox.entropy import Entropy
 from sandbox.events import EventLog
@@ -84,6 +85,9 @@ class Sandbox:
         self.settings = settings
         self.providers = providers
         self.dispatcher = Dispatcher(courier)  # a runtime resource, not state: it survives reset()
+        # Contract coverage outlives reset() and scenario loads: a suite resets before every test
+        # and reads the total once (POST /_sandbox/coverage/reset starts afresh).
+        self.coverage = Coverage(providers)
         # Per provider, the states a session never leaves: reaching one makes it first to go when the store is full.
         self.settled_states = {name: settled_states(provider.lifecycle) for name, provider in providers.items()}
         self.reset()
@@ -115,6 +119,7 @@ class Sandbox:
         self.faults = Faults(self.scenario.faults, self.entropy.seed)
         self.chaos = WebhookChaos(self.scenario.webhooks, self.entropy.seed)
         self.webhooks.chaos = self.chaos
+        self.faults.on_fire = self.coverage.fault
 
     @property
     def scenario(self) -> Scenario:
@@ -145,6 +150,7 @@ class Sandbox:
     def emit(self, *transitions: Transition) -> None:
         """Record state changes, and queue the webhooks their providers send for them."""
         self.events.record(transitions)
+        self.coverage.transitions(transitions)
         queued = False
         for step in transitions:
             if step.after in self.settled_states.get(step.provider, ()):
@@ -154,6 +160,7 @@ class Sandbox:
                 continue
             record = self.store.get(step.provider, step.record_id)
             for event in hooks.events(step, record):
+                self.coverage.sent(step.provider, event.type)
                 secret = hooks.secret(step.merchant)
                 queued |= bool(
                     self.webhooks.enqueue(

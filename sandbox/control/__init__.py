@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from sandbox.control import clock, namespaces, scenario, sessions, webhooks
+from sandbox.control import clock, coverage, namespaces, scenario, sessions, webhooks
 
 ROUTES = [
     Route("/health", scenario.health, methods=["GET"]),
@@ -33,4 +33,6 @@ ROUTES = [
     Route("/inbox/{name}", webhooks.inbox, methods=["GET"]),
     Route("/inbox/{name}", webhooks.receive, methods=["POST"]),
     Route("/inbox/{name}", webhooks.expect, methods=["PUT"]),
+    Route("/coverage", coverage.show, methods=["GET"]),
+    Route("/coverage/reset", coverage.reset, methods=["POST"]),
 ]
