@@ -10,10 +10,11 @@ Registered through the `pytest11` entry point; importing it starts nothing.
   request journal and the webhook log. On a server this process owns, the sandbox is reset
   before each test; on an external one (shared with other workers and jobs), each test gets a
   namespace of its own (`/ns/{name}`: its own clock, scenario and state), dropped after it.
-- `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a file path, a
-  YAML string or a dict) before the test; with `strict`, a fault or webhook rule declared with `times:`
-  that never fired fails the test, naming the rule. On a server this process owns, the
-  server's own scenario is put back after the test; on an external one it lived in the test's namespace.
+- `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a shipped name
+  such as "payviox-happy-path", a file path, a YAML string or a dict) before the test; with
+  `strict`, a fault or webhook rule declared with `times:` that never fired fails the test,
+  naming the rule. On a server this process owns, the server's own scenario is put back after
+  the test; on an external one it lived in the test's namespace.
 
 freezegun: in in-process mode with a running sandbox clock (the default), the sandbox reads
 time through `datetime.now`, which freezegun patches, so the sandbox clock follows frozen and
@@ -36,8 +37,8 @@ import httpx
 import pytest
 
 MARKER = (
-    "sandbox(scenario=None, seed=None, strict=True): load a sandbox scenario (file path, YAML text "
-    "or dict) and/or seed before the test; strict fails the test when a `times:` fault never fired"
+    "sandbox(scenario=None, seed=None, strict=True): load a sandbox scenario (shipped name, file path, "
+    "YAML text or dict) and/or seed before the test; strict fails the test when a `times:` fault never fired"
 )
 
 
@@ -294,12 +295,16 @@ def _prepared(
 
 
 def _scenario_text(scenario: str | Path | dict[str, Any]) -> tuple[str, str]:
-    """(text, source name) of a scenario given as a dict, a file path or YAML text."""
+    """(text, source name) of a scenario given as a dict, a file path, a shipped name or YAML text."""
+    from sandbox import shipped
+
     if isinstance(scenario, dict):
         return json.dumps(scenario), "<dict>"
-    is_file = isinstance(scenario, Path) or ("\n" not in scenario and scenario.endswith((".yaml", ".yml", ".json")))
-    if is_file:
-        return Path(scenario).read_text(), str(scenario)
+    if isinstance(scenario, Path) or ("\n" not in scenario and ":" not in scenario):
+        try:
+            return shipped.read(scenario)
+        except shipped.UnknownScenario as error:
+            pytest.fail(str(error), pytrace=False)
     return str(scenario), "<inline>"
 
 

@@ -88,7 +88,7 @@ OPTIONS = (
 
 EXAMPLES = """examples:
   sandbox serve                                   # http://127.0.0.1:4242, the default scenario
-  sandbox serve --port 8000 --seed 1 --scenario scenarios/payviox-rate-limit-per-customer.yaml
+  sandbox serve --port 8000 --seed 1 --scenario payviox-rate-limit-per-customer
   SANDBOX_PORT=8000 SANDBOX_SEED=1 sandbox serve  # the same through the environment
 """
 
