@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sandbox import __version__
+from sandbox import __version__, cdptoken
 from sandbox.serve import DEFAULT_PORT, EXAMPLES, add_arguments, banner, serve
 
 __all__ = ["DEFAULT_PORT", "banner", "main"]
@@ -47,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
         "--namespace", help="with --url: the namespace to play in (default: a fresh one; `default` is the root)"
     )
     commands.add_parser("scenarios", help="list the shipped scenarios with their descriptions")
+    token = commands.add_parser(
+        "cdp-token",
+        help="mint a CDP Bearer JWT for one request (for curl), or a key pair",
+        epilog=cdptoken.EXAMPLES,
+        formatter_class=formatter,
+    )
+    cdptoken.add_arguments(token)
+    token.set_defaults(parser=token)
     return parser
 
 
@@ -58,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args.file, args.url, args.namespace)
     if args.command == "scenarios":
         return _scenarios()
+    if args.command == "cdp-token":
+        return cdptoken.main(args, args.parser)
     return serve(args, _load, problem)
 
 
