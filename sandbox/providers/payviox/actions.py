@@ -7,14 +7,42 @@ ledger.py's, shared with the hosted page.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest
+from sandbox.params import Params
 from sandbox.providers.payviox import ledger, merchants, wire
 from sandbox.providers.payviox.lifecycle import LIFECYCLE, OPEN
 from sandbox.providers.payviox.records import PayvioxSession
 from sandbox.providers.payviox.validation import label
+
+Text = str | None
+
+
+class PayParams(Params):
+    """The payer pays on the hosted page; without `ip` the payer is where the session expects them."""
+
+    outcome: Literal["succeeded", "declined", "pending_review", "failed", "incomplete"] | None = Field(
+        None, description="how the payment ends (default: succeeded); `incomplete` is a crypto payment short"
+    )
+    amount_paid: int | None = Field(None, description="cents actually paid, with `incomplete` only")
+    payment_method: Text = Field(None, description="method id (default: the session's, else a card)")
+    ip: Text = Field(None, description="the payer's IP (a session made with a public key checks it)")
+    user_agent: Text = Field(None, description="the payer's browser, recorded on the payment")
+    country: Text = Field(None, description="the payer's country, recorded on the payment")
+
+
+class ReviewParams(Params):
+    """Payviox's fraud review decides a session held in `pending_review`."""
+
+    decision: Literal["approve", "decline"] | None = Field(None, description="default: approve")
+
+
+class RefundParams(Params):
+    """Refund a succeeded payment in full."""
 
 
 def _action_body(call: Call) -> dict[str, Any]:
@@ -87,3 +115,4 @@ def describe(record: Any, root: str = "") -> dict[str, Any]:
 
 
 ACTIONS = {"pay": pay, "review": review, "refund": refund}
+PARAMS: dict[str, type[Params]] = {"pay": PayParams, "review": ReviewParams, "refund": RefundParams}
