@@ -31,7 +31,7 @@ from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -98,11 +98,12 @@ def sandbox_server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
 
         app = create_app()
         if request.config.getoption("--sandbox-mode") == "inprocess":
-            from starlette.testclient import TestClient
+            from sandbox import syncasgi
 
-            # like httpx.Client (the live mode), and unlike TestClient's default: redirects are not followed
-            test_client = TestClient(app, base_url="http://sandbox.test", follow_redirects=False)
-            in_process = cast(httpx.Client, stack.enter_context(test_client))
+            # an httpx.Client on the ASGI app (syncasgi.py: not Starlette's TestClient, which warns
+            # into the user's output); like the live mode's client, it does not follow redirects
+            lifespan = app.app.router.lifespan_context(app.app)
+            in_process = stack.enter_context(syncasgi.client(app, "http://sandbox.test", lifespan))
             yield SandboxServer("http://sandbox.test", owned=True, http=in_process, in_process=True)
             return
         from sandbox.threaded import serve_in_thread
@@ -180,9 +181,19 @@ class SandboxHandle:
     def set_time(self, instant: str) -> dict[str, Any]:
         return self._ok(self.http.post(self.base_url + "/_sandbox/clock/set", json={"now": instant}))
 
-    def act(self, provider: str, session_id: str, action: str, **body: Any) -> httpx.Response:
-        """Play the payer's or the network's side; returns the raw response (it may be a provider error)."""
-        return self.http.post(f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json=body)
+    def act(self, provider: str, session_id: str, action: str, *, check: bool = True, **body: Any) -> httpx.Response:
+        """Play the payer's or the network's side (docs/actions.md lists every action's parameters).
+        A refusal (a typo, a state that forbids it) fails the test here, with the provider's answer,
+        rather than steps later; `check=False` returns any response, for tests of the refusal."""
+        response = self.http.post(
+            f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json=body
+        )
+        if check and not response.is_success:
+            raise AssertionError(
+                f"sandbox.act({provider!r}, {session_id!r}, {action!r}) answered {response.status_code}: "
+                f"{response.text}\n(pass check=False to get the response instead)"
+            )
+        return response
 
     def session(self, provider: str, session_id: str) -> dict[str, Any]:
         return self._ok(self.http.get(f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}"))
