@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "sandbox"
-ENTRY_POINTS = {"app.py", "cli.py", "runner.py"}
+ENTRY_POINTS = {"app.py", "cli.py", "runner.py", "actiondocs.py"}  # actiondocs: `python -m sandbox.actiondocs`
 
 
 def imports(path: Path) -> set[str]:
