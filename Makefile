@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 4242
-SCENARIO ?= scenarios/default.yaml
+SCENARIO ?= default
 PYTEST_ARGS ?=
 
 .PHONY: install serve test browser nginx node bench soak fuzz lint clean

@@ -1,4 +1,5 @@
-"""`sandbox serve | check | run`: the command line (`serve`'s options live in serve.py)."""
+"""`sandbox serve | check | run | scenarios | cdp-token`: the command line (each command's logic lives
+in its own module: serve.py, runner.py, shipped/, cdptoken.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from sandbox import __version__
+from sandbox import __version__, cdptoken
 from sandbox.serve import DEFAULT_PORT, EXAMPLES, add_arguments, banner, serve
 
 __all__ = ["DEFAULT_PORT", "banner", "main"]
@@ -32,15 +33,15 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example:\n  sandbox check scenarios/*.yaml     # FILE:LINE: field: problem, exit 1 on any",
         formatter_class=formatter,
     )
-    check.add_argument("files", nargs="+", help="scenario YAML files")
+    check.add_argument("files", nargs="+", help="scenario YAML files or shipped scenario names")
     run = commands.add_parser(
         "run",
         help="play a scenario's steps and print the timeline (exit 1 on a failure)",
         epilog="examples:\n  sandbox run scenarios/payviox-webhook-chaos.yaml\n"
-        "  sandbox run scenarios/payviox-webhook-chaos.yaml --url http://127.0.0.1:4242",
+        "  sandbox run payviox-webhook-chaos --url http://127.0.0.1:4242",
         formatter_class=formatter,
     )
-    run.add_argument("file", help="a scenario YAML file")
+    run.add_argument("file", help="a scenario YAML file or a shipped scenario's name (`sandbox scenarios`)")
     run.add_argument("--url", help="a running sandbox to play against, in a fresh namespace (default: in-process)")
     run.add_argument(
         "--namespace", help="with --url: the namespace to play in (default: a fresh one; `default` is the root)"
@@ -56,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     coverage.add_argument("--html", help="also write the report as an HTML page")
     coverage.add_argument("--json", help="also write the report as JSON")
     coverage.add_argument("--fail-under", help="DIMENSION:PERCENT[,...] (or one PERCENT for all): exit 1 below")
+    commands.add_parser("scenarios", help="list the shipped scenarios with their descriptions")
+    token = commands.add_parser(
+        "cdp-token",
+        help="mint a CDP Bearer JWT for one request (for curl), or a key pair",
+        epilog=cdptoken.EXAMPLES,
+        formatter_class=formatter,
+    )
+    cdptoken.add_arguments(token)
+    token.set_defaults(parser=token)
     return parser
 
 
@@ -69,15 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sandbox.coverage_report import command
 
         return command(args.url, args.html, args.json, args.fail_under)
+    if args.command == "scenarios":
+        return _scenarios()
+    if args.command == "cdp-token":
+        return cdptoken.main(args, args.parser)
     return serve(args, _load, problem)
 
 
 def _load(path: str | None) -> Any:
     """The scenario model of `path`, or the default scenario when none is given."""
+    from sandbox import shipped
     from sandbox.registry import ScenarioModel
-    from sandbox.scenarios import load_file
+    from sandbox.scenarios import load_text
 
-    return load_file(ScenarioModel, path) if path else ScenarioModel()
+    return load_text(ScenarioModel, *shipped.read(path)) if path else ScenarioModel()
 
 
 # A scenario that cannot be loaded: ScenarioError (a ValueError) with its FILE:LINE problems, or
@@ -87,8 +102,9 @@ UNLOADABLE = (ValueError, OSError)
 
 def problem(path: str, error: Exception) -> str:
     from sandbox.scenarios import ScenarioError
+    from sandbox.shipped import UnknownScenario
 
-    if isinstance(error, ScenarioError | OSError):
+    if isinstance(error, ScenarioError | OSError | UnknownScenario):
         return str(error)  # already names the file
     return f"{path}:1: {error}"
 
@@ -96,14 +112,12 @@ def problem(path: str, error: Exception) -> str:
 def _check(files: list[str]) -> int:
     """Validate each file and build its fixtures (a fixture that cannot be built is an error too)."""
     from sandbox.app import new_sandbox
-    from sandbox.registry import ScenarioModel
-    from sandbox.scenarios import load_file
     from sandbox.state import Settings
 
     failed = 0
     for path in files:
         try:
-            new_sandbox(Settings(scenario=load_file(ScenarioModel, path)))
+            new_sandbox(Settings(scenario=_load(path)))
         except UNLOADABLE as error:
             failed += 1
             print(problem(path, error), file=sys.stderr)
@@ -114,16 +128,26 @@ def _check(files: list[str]) -> int:
 
 def _run(path: str, url: str | None, namespace: str | None = None) -> int:
     import asyncio
-    from pathlib import Path
 
+    from sandbox import shipped
     from sandbox.registry import ScenarioModel
     from sandbox.runner import run
     from sandbox.scenarios import load_text
 
     try:
-        text = Path(path).read_text()
+        text, _ = shipped.read(path)
         scenario = load_text(ScenarioModel, text, path)
         return asyncio.run(run(scenario, text, path, url, namespace=namespace))
     except UNLOADABLE as error:
         print(problem(path, error), file=sys.stderr)
         return 1
+
+
+def _scenarios() -> int:
+    from sandbox import shipped
+
+    listed = shipped.describe()
+    width = max(map(len, listed), default=0)
+    for name, description in listed.items():
+        print(f"{name:<{width}}  {description}")
+    return 0

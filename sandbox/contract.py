@@ -20,9 +20,10 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel
 
+from sandbox import params
 from sandbox.clock import Clock
 from sandbox.entropy import Entropy
-from sandbox.errors import MalformedBody, SandboxError
+from sandbox.errors import InvalidRequest, MalformedBody, SandboxError
 from sandbox.machine import Lifecycle, Stateful, Transition
 from sandbox.ratelimit import Limit
 from sandbox.store import Store
@@ -233,3 +234,23 @@ class ProviderSpec:
     # The pytest plugin's fresh credentials for a tenant, and the merchant they name.
     test_credentials: Callable[[str], dict[str, str]] = _no_credentials
     test_merchant: Callable[[str], str] = _tenant
+    # Action name -> the model of its body (params.py): checked before the handler, by `sandbox
+    # check`, and the source of docs/actions.md.
+    action_params: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+
+    def action(self, name: str) -> Handler:
+        """The action's handler, behind a check that its body names only declared parameters (a
+        typo is a 400 that names the right one, not a default silently taken)."""
+        handler, model = self.actions[name], self.action_params.get(name)
+        if model is None:
+            return handler
+
+        def checked(call: Call) -> Reply:
+            if isinstance(call.body, dict):  # a body that is no object is the handler's to refuse
+                found = params.problems(model, call.body, unknown_only=True)
+                if found:
+                    message = "; ".join(f"{name}: {why}" for name, why in found)
+                    raise InvalidRequest(message, fields={name: [why] for name, why in found})
+            return handler(call)
+
+        return checked

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from sandbox import console
 from sandbox.clock import Clock
 from sandbox.coverage import Coverage
 from sandbox.webhooks import DELIVERED, Attempt, Delivery, Webhooks
@@ -112,6 +113,7 @@ class Dispatcher:
             verified = delivery.policy.verify(delivery.body, delivery.headers, delivery.secret)
             sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=verified))
             delivery.record(Attempt(number, at, f"inbox:{delivery.inbox}", 200, None, 0.0))
+            _log(delivery, verified)
             return
         # httpx (and a client, whose TLS context loads the CA bundle) only once a webhook goes to a
         # URL: most runs send none, and both cost `sandbox serve` ~50 ms before its first answer.
@@ -137,6 +139,33 @@ class Dispatcher:
             error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
         latency = (time.perf_counter() - started) * 1000
         delivery.record(Attempt(number, at, delivery.url, status, error, latency))
+        _log(delivery, None)
+
+
+def _log(delivery: Delivery, verified: bool | None) -> None:
+    """One line per attempt: where it went, what came back, what chaos did to it."""
+    attempt = delivery.attempts[-1]
+    where = console.masked_url(attempt.url)
+    answer = str(attempt.status) if attempt.status is not None else attempt.error or "no answer"
+    chaos = f" [{', '.join(delivery.chaos)}]" if delivery.chaos else ""
+    check = "" if verified is None else " (signature verified)" if verified else " (signature REFUSED)"
+    console.log(
+        console.WEBHOOKS,
+        f"webhook {delivery.provider} {delivery.event} for {delivery.session_id} attempt {attempt.number} "
+        f"-> {where}: {answer}{check}, {delivery.state}{chaos}",
+        provider=delivery.provider,
+        event=delivery.event,
+        session_id=delivery.session_id,
+        delivery_id=delivery.id,
+        attempt=attempt.number,
+        url=where,
+        status=attempt.status,
+        error=attempt.error,
+        verified=verified,
+        state=delivery.state,
+        chaos=delivery.chaos,
+        at=attempt.at.isoformat(),
+    )
 
 
 def _inbox_entry(delivery: Delivery, *, verified: bool) -> dict[str, object]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import Response
 
-from sandbox import sabotage
+from sandbox import console, sabotage
 from sandbox.contract import Reply
 from sandbox.errors import CODES, SandboxError
 from sandbox.responses import to_response
@@ -152,6 +152,19 @@ class Faults(CountedRules[FaultRule]):
         fired = self._pick(call, phase)
         for index in fired:
             call.notes.append(f"fault {self.label(index)} fired {note}")
+            act = self.rules[index].act.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+            console.log(
+                console.FAULTS,
+                f"fault {self.label(index)} fired {note}: {call.method} {call.path} "
+                f"({call.provider.name} {call.operation}) {act}",
+                fault=self.label(index),
+                phase=phase,
+                method=call.method,
+                path=call.path,
+                provider=call.provider.name,
+                operation=call.operation,
+                act=act,
+            )
         latency = sum(self.rules[index].act.latency or 0 for index in fired)
         if latency:
             await asyncio.sleep(latency)

@@ -82,7 +82,7 @@ def _build_one(sandbox: Sandbox, fixture: Fixture, variables: dict[str, Any]) ->
             target = _resolve(then.session, scope, [*at, "session"]) if then.session else session
             if target is None:
                 raise FixtureFailed([*at, "session"], "the create call made no session; name one with `session`")
-            handler = provider.actions[then.action]
+            handler = provider.action(then.action)
             op = Operation(f"action.{then.action}", "POST", "", handler, auth=None)
             path = f"/_sandbox/{provider.name}/sessions/{target}/actions/{then.action}"
             params = {"provider": provider.name, "session_id": str(target), "action": then.action}

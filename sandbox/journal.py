@@ -33,7 +33,7 @@ def mask(value: str) -> str:
 def mask_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            key: mask(item) if isinstance(item, str) and _is_secret(key) else mask_json(item)
+            key: mask(item) if isinstance(item, str) and is_secret(key) else mask_json(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
@@ -41,7 +41,7 @@ def mask_json(value: Any) -> Any:
     return value
 
 
-def _is_secret(name: str) -> bool:
+def is_secret(name: str) -> bool:
     lowered = name.lower()
     return any(word in lowered for word in _SECRET_WORDS)
 

@@ -10,10 +10,11 @@ Registered through the `pytest11` entry point; importing it starts nothing.
   request journal and the webhook log. On a server this process owns, the sandbox is reset
   before each test; on an external one (shared with other workers and jobs), each test gets a
   namespace of its own (`/ns/{name}`: its own clock, scenario and state), dropped after it.
-- `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a file path, a
-  YAML string or a dict) before the test; with `strict`, a fault or webhook rule declared with `times:`
-  that never fired fails the test, naming the rule. On a server this process owns, the
-  server's own scenario is put back after the test; on an external one it lived in the test's namespace.
+- `@pytest.mark.sandbox(scenario=..., seed=..., strict=True)`: load a scenario (a shipped name
+  such as "payviox-happy-path", a file path, a YAML string or a dict) before the test; with
+  `strict`, a fault or webhook rule declared with `times:` that never fired fails the test,
+  naming the rule. On a server this process owns, the server's own scenario is put back after
+  the test; on an external one it lived in the test's namespace.
 
 freezegun: in in-process mode with a running sandbox clock (the default), the sandbox reads
 time through `datetime.now`, which freezegun patches, so the sandbox clock follows frozen and
@@ -30,7 +31,7 @@ from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -38,8 +39,8 @@ import pytest
 from sandbox import pytest_coverage
 
 MARKER = (
-    "sandbox(scenario=None, seed=None, strict=True): load a sandbox scenario (file path, YAML text "
-    "or dict) and/or seed before the test; strict fails the test when a `times:` fault never fired"
+    "sandbox(scenario=None, seed=None, strict=True): load a sandbox scenario (shipped name, file path, "
+    "YAML text or dict) and/or seed before the test; strict fails the test when a `times:` fault never fired"
 )
 
 
@@ -101,11 +102,12 @@ def sandbox_server(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
 
         app = create_app()
         if request.config.getoption("--sandbox-mode") == "inprocess":
-            from starlette.testclient import TestClient
+            from sandbox import syncasgi
 
-            # like httpx.Client (the live mode), and unlike TestClient's default: redirects are not followed
-            test_client = TestClient(app, base_url="http://sandbox.test", follow_redirects=False)
-            in_process = cast(httpx.Client, stack.enter_context(test_client))
+            # an httpx.Client on the ASGI app (syncasgi.py: not Starlette's TestClient, which warns
+            # into the user's output); like the live mode's client, it does not follow redirects
+            lifespan = app.app.router.lifespan_context(app.app)
+            in_process = stack.enter_context(syncasgi.client(app, "http://sandbox.test", lifespan))
             yield SandboxServer("http://sandbox.test", owned=True, http=in_process, in_process=True)
             _read_coverage(request.config, in_process, "http://sandbox.test")
             return
@@ -192,9 +194,19 @@ class SandboxHandle:
     def set_time(self, instant: str) -> dict[str, Any]:
         return self._ok(self.http.post(self.base_url + "/_sandbox/clock/set", json={"now": instant}))
 
-    def act(self, provider: str, session_id: str, action: str, **body: Any) -> httpx.Response:
-        """Play the payer's or the network's side; returns the raw response (it may be a provider error)."""
-        return self.http.post(f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json=body)
+    def act(self, provider: str, session_id: str, action: str, *, check: bool = True, **body: Any) -> httpx.Response:
+        """Play the payer's or the network's side (docs/actions.md lists every action's parameters).
+        A refusal (a typo, a state that forbids it) fails the test here, with the provider's answer,
+        rather than steps later; `check=False` returns any response, for tests of the refusal."""
+        response = self.http.post(
+            f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}/actions/{action}", json=body
+        )
+        if check and not response.is_success:
+            raise AssertionError(
+                f"sandbox.act({provider!r}, {session_id!r}, {action!r}) answered {response.status_code}: "
+                f"{response.text}\n(pass check=False to get the response instead)"
+            )
+        return response
 
     def session(self, provider: str, session_id: str) -> dict[str, Any]:
         return self._ok(self.http.get(f"{self.base_url}/_sandbox/{provider}/sessions/{session_id}"))
@@ -308,12 +320,16 @@ def _prepared(
 
 
 def _scenario_text(scenario: str | Path | dict[str, Any]) -> tuple[str, str]:
-    """(text, source name) of a scenario given as a dict, a file path or YAML text."""
+    """(text, source name) of a scenario given as a dict, a file path, a shipped name or YAML text."""
+    from sandbox import shipped
+
     if isinstance(scenario, dict):
         return json.dumps(scenario), "<dict>"
-    is_file = isinstance(scenario, Path) or ("\n" not in scenario and scenario.endswith((".yaml", ".yml", ".json")))
-    if is_file:
-        return Path(scenario).read_text(), str(scenario)
+    if isinstance(scenario, Path) or ("\n" not in scenario and ":" not in scenario):
+        try:
+            return shipped.read(scenario)
+        except shipped.UnknownScenario as error:
+            pytest.fail(str(error), pytrace=False)
     return str(scenario), "<inline>"
 
 

@@ -2,10 +2,12 @@
 
 In-process by default (httpx on the ASGI app, no socket), or against a running sandbox with
 `--url` (the scenario is first loaded there with PUT /_sandbox/scenario). Each step prints
-one line for the request and one for the answer, then what it caused: faults that fired,
-state changes, webhooks queued. Expectations that fail print in red with a diff, and the run
-exits 1 if any did. Everything the timeline shows comes from the control API, so a remote run
-and an in-process run print the same story.
+the request (its full path, query included), then what it caused in the order it happened (a
+fault that fired before commit, the state changes, the webhooks queued, a fault after commit,
+each webhook attempt with its sandbox time, its answer and whether the receiver verified it),
+then the answer. Expectations that fail print in red with a diff, and the run exits 1 if any
+did. Everything the timeline shows comes from the control API, so a remote run and an
+in-process run print the same story.
 """
 
 from __future__ import annotations
@@ -56,13 +58,16 @@ class Player:
         self._fired: list[int] = []
         self._events = 0
         self._webhooks = 0
+        self._attempts: dict[str, int] = {}  # delivery id -> attempts already shown
 
     async def play(self, scenario: Scenario) -> int:
         shown = (await self.client.get("/_sandbox/scenario")).json()
         self.variables.update(shown["fixtures"])
         self._fired = [rule["fired"] for rule in shown["faults"]]
         self._events = len(await self._list("/_sandbox/events", "events"))
-        self._webhooks = len(await self._list("/_sandbox/webhooks", "deliveries"))
+        deliveries = await self._list("/_sandbox/webhooks", "deliveries")
+        self._webhooks = len(deliveries)
+        self._attempts = {item["id"]: len(item.get("attempts", [])) for item in deliveries}
         self.say.line(f"scenario {scenario.name} (seed {shown['seed']})", "1")
         if scenario.description:
             self.say.line(f"  {scenario.description.strip()}", "2")
@@ -97,17 +102,19 @@ class Player:
         except Unresolved as error:
             self._fail(f"{prefix} cannot build the request: {error}")
             return
-        self.say.line(f"{prefix} {method} {path}" + (f"  {short(body)}" if body is not None else ""))
+        request = self.client.build_request(method, path, headers=headers, json=body, params=query)
+        shown = request.url.raw_path.decode("ascii", "replace")  # the path as sent, query included
+        self.say.line(f"{prefix} {method} {shown}" + (f"  {short(body)}" if body is not None else ""))
         try:
-            response = await self.client.request(method, path, headers=headers, json=body, params=query)
+            response = await self.client.send(request)
         except httpx.TransportError as error:
+            await self._consequences()  # what happened before the client saw the connection fail
             self.say.line(f"     <- connection failed: {type(error).__name__}: {error}", "33")
-            await self._consequences()
             self._check_dropped(step.expect)
             return
         parsed = _parse(response)
-        self.say.line(f"     <- {response.status_code} {short(parsed) if parsed is not None else ''}".rstrip())
         await self._consequences()
+        self.say.line(f"     <- {response.status_code} {short(parsed) if parsed is not None else ''}".rstrip())
         if step.name:
             self.variables[step.name] = parsed
         if step.expect is not None:
@@ -134,12 +141,14 @@ class Player:
         return op.method, path, call["headers"], call["body"], call["query"]
 
     async def _consequences(self) -> None:
-        """Print the faults that fired, the state changes and the webhooks since the last step."""
+        """Print what the last step caused, in the order it happened: faults that fired before
+        commit, state changes, webhooks queued, faults after commit, then webhook attempts."""
         rules = (await self.client.get("/_sandbox/scenario")).json()["faults"]
-        for rule, before in zip(rules, self._fired, strict=False):
-            if rule["fired"] > before:
-                self.say.line(f"     ! fault {rule['name']} fired ({rule['phase']}: {short(rule['act'], 60)})", "35")
+        fired = [rule for rule, before in zip(rules, self._fired, strict=False) if rule["fired"] > before]
         self._fired = [rule["fired"] for rule in rules]
+        for rule in fired:
+            if rule["phase"] != "after_commit":
+                self._fault(rule)
         events = await self._list("/_sandbox/events", "events")
         for event in events[self._events :]:
             change = f"{event['from'] or '(new)'} -> {event['to']} ({event['action']})"
@@ -148,8 +157,44 @@ class Player:
         deliveries = await self._list("/_sandbox/webhooks", "deliveries")
         for delivery in deliveries[self._webhooks :]:
             chaos = f"  [{'; '.join(delivery['chaos'])}]" if delivery.get("chaos") else ""
-            self.say.line(f"     ~ webhook {delivery.get('event')} -> {delivery.get('url')}{chaos}", "34")
+            self.say.line(f"     ~ webhook {delivery.get('event')} -> {delivery.get('url')}  queued{chaos}", "34")
         self._webhooks = len(deliveries)
+        for rule in fired:
+            if rule["phase"] == "after_commit":
+                self._fault(rule)
+        await self._attempted(deliveries)
+
+    def _fault(self, rule: dict[str, Any]) -> None:
+        self.say.line(f"     ! fault {rule['name']} fired ({rule['phase']}: {short(rule['act'], 60)})", "35")
+
+    async def _attempted(self, deliveries: list[dict[str, Any]]) -> None:
+        """One line per webhook attempt made since the last step, in sandbox time: where it went,
+        how late it was, what came back, and whether the receiver verified its signature (the
+        built-in inbox says so; a URL receiver's 2xx is taken as accepted)."""
+        verdicts: dict[str, dict[str, bool]] = {}  # inbox -> delivery id -> verified
+        new = [
+            (attempt["at"], delivery, attempt)
+            for delivery in deliveries
+            for attempt in delivery.get("attempts", [])[self._attempts.get(delivery["id"], 0) :]
+        ]
+        for _, delivery, attempt in sorted(new, key=lambda item: str(item[0])):
+            self._attempts[delivery["id"]] = attempt["number"]
+            url = str(attempt["url"])
+            answer = str(attempt["status"]) if attempt["status"] is not None else str(attempt["error"])
+            if url.startswith("inbox:"):
+                inbox = url.removeprefix("inbox:")
+                if inbox not in verdicts:
+                    entries = await self._list(f"/_sandbox/inbox/{inbox}", "deliveries")
+                    verdicts[inbox] = {entry["delivery_id"]: bool(entry.get("verified")) for entry in entries}
+                verified = verdicts[inbox].get(delivery["id"])
+                verdict = "" if verified is None else ", verified" if verified else ", signature REFUSED"
+            else:
+                accepted = attempt["status"] is not None and 200 <= attempt["status"] < 300
+                verdict = ", accepted" if accepted else ", not accepted"
+            late = _late(delivery["created_at"], attempt["at"])
+            chaos = f"  [{'; '.join(delivery['chaos'])}]" if delivery.get("chaos") else ""
+            line = f"     ~ webhook {delivery.get('event')} -> {url}  attempt {attempt['number']} at {attempt['at']}"
+            self.say.line(f"{line}{late}: {answer}{verdict}{chaos}", "34" if verdict != ", signature REFUSED" else "33")
 
     async def _list(self, path: str, key: str) -> list[dict[str, Any]]:
         response = await self.client.get(path)
@@ -189,6 +234,17 @@ class Player:
     def _fail(self, text: str) -> None:
         self.failures += 1
         self.say.line(text, "31")
+
+
+def _late(queued: str, attempted: str) -> str:
+    """` (600 s after the event)` when an attempt went out later than its event (chaos delay, retries)."""
+    from datetime import datetime
+
+    try:
+        seconds = (datetime.fromisoformat(attempted) - datetime.fromisoformat(queued)).total_seconds()
+    except ValueError:
+        return ""
+    return f" ({seconds:g} s after the event)" if seconds > 0 else ""
 
 
 def _parse(response: httpx.Response) -> Any:

@@ -50,6 +50,12 @@ def seconds(text: str) -> float:
     return value
 
 
+def choice(text: str, choices: tuple[str, ...]) -> str:
+    if text not in choices:
+        raise argparse.ArgumentTypeError(f"not one of {', '.join(choices)}: {text!r}")
+    return text
+
+
 @dataclass(frozen=True)
 class Option:
     flag: str
@@ -84,11 +90,18 @@ OPTIONS = (
         "seconds after which an unused namespace is dropped",
     ),
     Option("--log-level", "SANDBOX_LOG_LEVEL", "info", str, "uvicorn's log level: debug, info, warning, error"),
+    Option(
+        "--log-format",
+        "SANDBOX_LOG_FORMAT",
+        "text",
+        lambda text: choice(text, ("text", "json")),
+        "text: a readable line per fault, state change and webhook attempt; json: one object per line",
+    ),
 )
 
 EXAMPLES = """examples:
   sandbox serve                                   # http://127.0.0.1:4242, the default scenario
-  sandbox serve --port 8000 --seed 1 --scenario scenarios/payviox-rate-limit-per-customer.yaml
+  sandbox serve --port 8000 --seed 1 --scenario payviox-rate-limit-per-customer
   SANDBOX_PORT=8000 SANDBOX_SEED=1 sandbox serve  # the same through the environment
 """
 
@@ -171,7 +184,16 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
                 print(line, flush=True)
 
     _tune_gc()
-    config = uvicorn.Config(app, host=options["host"], port=options["port"], log_level=options["log_level"])
+    from sandbox import console
+
+    console.configure(options["log_format"], options["log_level"])
+    config = uvicorn.Config(
+        app,
+        host=options["host"],
+        port=options["port"],
+        log_level=options["log_level"],
+        log_config=console.uvicorn_config() if options["log_format"] == "json" else uvicorn.config.LOGGING_CONFIG,
+    )
     Server(config).run()
     return 0
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from sandbox import console
 from sandbox.clock import Clock
 from sandbox.contract import ProviderSpec
 from sandbox.coverage import Coverage
@@ -153,6 +154,16 @@ class Sandbox:
         self.coverage.transitions(transitions)
         queued = False
         for step in transitions:
+            console.log(
+                console.STATE,
+                f"{step.provider} {step.record_id} {step.before} -> {step.after} ({step.action})",
+                provider=step.provider,
+                session_id=step.record_id,
+                action=step.action,
+                before=step.before,
+                after=step.after,
+                at=step.at.isoformat(),
+            )
             if step.after in self.settled_states.get(step.provider, ()):
                 self.store.settle(step.provider, step.record_id)
             hooks = self.providers[step.provider].webhooks

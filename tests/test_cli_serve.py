@@ -49,7 +49,7 @@ def test_serve_answers_over_http() -> None:
         "--seed",
         "3",
         "--scenario",
-        "scenarios/default.yaml",
+        "default",
         "--log-level",
         "warning",
     ]

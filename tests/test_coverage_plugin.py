@@ -96,7 +96,7 @@ def test_fail_under_fails_a_green_run_and_says_why(pytester: pytest.Pytester) ->
     result = pytester.runpytest("--sandbox-mode=inprocess", "--sandbox-coverage-fail-under=transitions:80,errors:5")
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["FAIL: transitions coverage *% (1/24) is below 80%"])
+    result.stdout.fnmatch_lines(["FAIL: transitions coverage *% (1/*) is below 80%"])
     # 1 of Payviox's 11 error rows (9%): the providers the run never touched do not count
     assert "FAIL: errors" not in result.stdout.str()
     met = pytester.runpytest("--sandbox-mode=inprocess", "--sandbox-coverage-fail-under=operations:1")

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "sandbox"
-ENTRY_POINTS = {"app.py", "cli.py", "serve.py", "runner.py"}
+ENTRY_POINTS = {
+    "app.py",
+    "cli.py",
+    "serve.py",
+    "runner.py",
+    "actiondocs.py",
+}  # actiondocs: `python -m sandbox.actiondocs`
 
 
 def imports(path: Path) -> set[str]:

@@ -232,3 +232,88 @@ def test_importing_the_plugin_starts_nothing() -> None:
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.sandbox(scenario=None, seed=None, strict=True)*"])
+
+
+ACT_REFUSED = """
+import pytest
+
+def test_act(sandbox):
+    keys = sandbox.credentials("payviox")
+    secret = {"Authorization": "Bearer " + keys["secret_key"]}
+    body = {"amount": 500, "currency": "USD", "customer": "c", "order_id": "o",
+            "items": [{"name": "x", "quantity": 1, "price": 500}]}
+    session_id = sandbox.http.post(sandbox.url("payviox") + "/session", json=body, headers=secret).json()["session_id"]
+    refused = sandbox.act("payviox", session_id, "pay", outcome="succeded", check=False)
+    assert refused.status_code == 400
+    sandbox.act("payviox", session_id, "pay", outcome="succeded")
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_act_fails_the_test_with_the_providers_answer(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makepyfile(ACT_REFUSED)
+    result = pytester.runpytest(mode)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*sandbox.act('payviox', '*', 'pay') answered 400: {\"outcome\":[\"The outcome must be one of*"]
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_warnings_from_the_sandbox_and_a_shipped_scenario_by_name(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makepyfile(
+        """
+import pytest
+
+import sys
+
+import httpx
+
+@pytest.mark.sandbox(scenario="payviox-rate-limit-per-customer", strict=False)
+def test_named(sandbox):
+    assert sandbox.http.get("/_sandbox/scenario").json()["scenario"]["name"] == "payviox-rate-limit-per-customer"
+    # Starlette's TestClient warns about httpx (and is an httpx2 client where httpx2 is installed)
+    assert "starlette.testclient" not in sys.modules
+    assert isinstance(sandbox.http, httpx.Client)
+"""
+        + PAY_FLOW
+    )
+    result = pytester.runpytest(mode, "-W", "error", "-W", "always")
+    result.assert_outcomes(passed=2, warnings=0)
+    assert "warnings summary" not in result.stdout.str(), result.stdout.str()
+
+
+def test_an_unknown_scenario_name_is_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.sandbox(scenario="payviox-rate-limit-per-customr")
+def test_named(sandbox):
+    pass
+"""
+    )
+    result = pytester.runpytest("--sandbox-mode=inprocess")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*no scenario file or shipped scenario*did you mean 'payviox-rate-limit-per-customer'?*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_examples_are_typed_with_the_handle_type() -> None:
+    """Users copy the examples: the `sandbox` fixture is annotated with SandboxHandle, and nothing
+    needs a `# type: ignore` (make lint runs mypy --strict on sandbox/; this keeps examples honest)."""
+    import ast
+    from pathlib import Path
+
+    examples = sorted((Path(__file__).parent.parent / "examples").rglob("test_*.py"))
+    assert examples
+    for path in examples:
+        text = path.read_text()
+        assert "type: ignore" not in text, path
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for arg in node.args.args:
+                    if arg.arg == "sandbox":
+                        assert ast.unparse(arg.annotation or ast.Constant(None)) == "SandboxHandle", (path, node.name)

@@ -99,7 +99,7 @@ def test_an_invalid_scenario_is_reported_with_its_line(tmp_path: Path, capsys: p
     path = tmp_path / "typo.yaml"
     path.write_text(SCENARIO.replace("    expect: {status: 503}", "    expct: {status: 503}"))
     assert main(["run", str(path)]) == 1
-    assert f"{path}:19: steps.2.expct: Extra inputs are not permitted" in capsys.readouterr().err
+    assert f"{path}:19: steps.2.expct: unknown key; did you mean 'expect'?" in capsys.readouterr().err
 
 
 def test_url_plays_in_a_fresh_namespace_of_a_running_sandbox(
@@ -170,3 +170,33 @@ def test_a_clock_advance_the_sandbox_refuses_fails_its_step(tmp_path: Path, caps
     assert "clock +3e+09s refused (400): cannot advance the clock" in out
     assert "the sandbox clock stops at 9000-01-01T00:00:00.000Z" in out
     assert "1 of 1 steps failed" in out
+
+
+def test_the_timeline_is_in_the_order_things_happened(capsys: pytest.CaptureFixture[str]) -> None:
+    """cdp-lost-response: the session is made, then the after-commit fault drops the answer, then
+    the client sees the connection fail; before the fix the fault and state lines came last."""
+    assert main(["run", "cdp-lost-response"]) == 0
+    out = capsys.readouterr().out
+    made = out.index("(new) -> created (create)")
+    fired = out.index("! fault lost-response fired (after_commit")
+    failed = out.index("<- connection failed")
+    assert made < fired < failed
+
+
+def test_the_timeline_shows_each_webhook_attempt_with_chaos_and_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "payviox-webhook-chaos"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    attempts = [line.strip() for line in lines if "  attempt " in line]
+    assert [line.split(" -> ")[0] for line in attempts] == [
+        "~ webhook succeeded",
+        "~ webhook succeeded",
+        "~ webhook refunded",
+        "~ webhook expired",
+    ]
+    assert attempts[0].endswith("200, verified  [duplicate 1 (delivered-twice)]")
+    assert "attempt 1 at 2026-01-01T09:00:00.000Z" in attempts[1] and "[duplicate of whd_" in attempts[1]
+    assert "200, signature REFUSED  [wrong_signature (forged-signature)]" in attempts[2]
+    assert "at 2026-01-02T09:10:00.000Z (600 s after the event): 200, verified" in attempts[3]
+    late = next(index for index, line in enumerate(lines) if line.strip().startswith("9. clock +600s"))
+    assert "attempt 1" in lines[late + 1]  # shown at the step where it happened, in sandbox time
+    assert any(line.strip() == "8. GET /_sandbox/webhooks?event=expired" for line in lines)  # the query is shown

@@ -69,7 +69,7 @@ def test_its_settings_merchants_and_operations_are_part_of_the_format() -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("providers: {acme: {levl: 3}}\n", "acme.yaml:1: providers.acme.levl: Extra inputs are not permitted"),
+        ("providers: {acme: {levl: 3}}\n", "acme.yaml:1: providers.acme.levl: unknown key; did you mean 'level'?"),
         (
             "faults: [{match: {provider: acme, operation: pong}, act: {error: unavailable}}]\n",
             "acme.yaml:1: faults.0.match.operation: acme has no operation 'pong'; it has ['ping']",
@@ -78,7 +78,7 @@ def test_its_settings_merchants_and_operations_are_part_of_the_format() -> None:
             "steps: [{action: {provider: acme, action: shove, session: s1}}]\n",
             "acme.yaml:1: steps.0.action.action: acme has no action 'shove'; it has ['poke']",
         ),
-        ("providers: {payviox: {}}\n", "acme.yaml:1: providers.payviox: Extra inputs are not permitted"),
+        ("providers: {payviox: {}}\n", "acme.yaml:1: providers.payviox: unknown key; this section takes acme"),
     ],
 )
 def test_its_tables_are_what_a_scenario_is_checked_against(text: str, problem: str) -> None:

@@ -46,7 +46,7 @@ def problems(text: str) -> list[str]:
 
 def test_a_typo_in_a_key_names_file_line_and_field() -> None:
     text = "name: x\nclock:\n  manual: true\n  strat: 2026-01-01T00:00:00Z\n"
-    assert problems(text) == ["s.yaml:4: clock.strat: Extra inputs are not permitted"]
+    assert problems(text) == ["s.yaml:4: clock.strat: unknown key; did you mean 'start'?"]
 
 
 def test_a_wrong_type_deep_in_a_provider_section_is_line_numbered() -> None:
@@ -112,7 +112,7 @@ def test_check_accepts_good_files_and_rejects_bad_ones(tmp_path: Path, capsys: p
 
 def test_check_builds_fixtures_and_reports_one_that_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.yaml"
-    broken.write_text(GOOD.replace("outcome: succeeded", "outcome: maybe"))
+    broken.write_text(GOOD.replace("outcome: succeeded", "outcome: succeeded, amount_paid: 10"))
     assert main(["check", str(broken)]) == 1
     err = capsys.readouterr().err
     assert f"{broken}:13: fixtures.0.then.0.action: action.pay answered 400" in err
@@ -146,13 +146,13 @@ async def test_a_bad_put_is_400_with_line_numbers_and_the_old_scenario_stays(
     bad = GOOD.replace("  - name: no-balance\n", "  - name: no-balance\n    phaze: after_commit\n")
     response = await control.raw.load_scenario(bad, source="demo.yaml")
     assert response.status_code == 400
-    assert response.json()["problems"] == ["demo.yaml:17: faults.0.phaze: Extra inputs are not permitted"]
+    assert response.json()["problems"] == ["demo.yaml:17: faults.0.phaze: unknown key; did you mean 'phase'?"]
     assert (await control.scenario())["scenario"]["name"] == "good"
     assert (await client.get(f"/payviox/payment/{session}", headers=SECRET)).status_code == 200  # state kept
 
 
 async def test_a_put_whose_fixture_fails_is_400_and_changes_nothing(control: Control) -> None:
-    bad = GOOD.replace("outcome: succeeded", "outcome: maybe")
+    bad = GOOD.replace("outcome: succeeded", "outcome: succeeded, amount_paid: 10")
     response = await control.raw.load_scenario(bad)
     assert response.status_code == 400
     [problem] = response.json()["problems"]
@@ -179,7 +179,7 @@ async def test_reset_rebuilds_fixtures_and_fault_counters(client: httpx.AsyncCli
 
 def test_serve_refuses_a_scenario_whose_fixture_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.yaml"
-    broken.write_text(GOOD.replace("outcome: succeeded", "outcome: maybe"))
+    broken.write_text(GOOD.replace("outcome: succeeded", "outcome: succeeded, amount_paid: 10"))
     assert main(["serve", "--scenario", str(broken)]) == 2
     assert f"{broken}:13: fixtures.0.then.0.action" in capsys.readouterr().err
 

@@ -60,7 +60,7 @@ async def authorized(sandbox: SandboxHandle, payments: PaymentSessionsApi, refer
         x_idempotency_key=f"{reference}-create", create_payment_session_request=order(reference)
     )
     assert sandbox.act("cdp", created.payment_session_id, "authorize").status_code == 200
-    return created.payment_session_id
+    return str(created.payment_session_id)
 
 
 async def test_an_authorized_payment_is_captured_then_partly_refunded(

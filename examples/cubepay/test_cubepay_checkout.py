@@ -51,7 +51,8 @@ class CubePay:
             f"{self.base}/payment-sessions/{session_id}", headers={"Authorization": f"Bearer {self.api_key}"}
         )
         assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
+        session: dict[str, Any] = response.json()
+        return session
 
     def capture(self, session_id: str, amount: str, *, final: bool, request_id: str) -> httpx.Response:
         body = {"requestId": request_id, "captureAmount": amount, "isFinalCapture": final}

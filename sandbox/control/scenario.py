@@ -7,7 +7,7 @@ A good one replaces the settings and resets the sandbox: every session, counter 
 entry is wiped, the clock restarts from the new scenario's `clock`, its fixtures are built and
 its fault counters start at zero. Its `seed` replaces the running one; without a seed, the
 running seed stays. `?source=NAME` names the text in error lines (`sandbox run` passes the
-file's path).
+file's path). `?name=NAME` loads a shipped scenario (`sandbox scenarios` lists them) instead of a body.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import fixtures, pipeline
+from sandbox import fixtures, pipeline, shipped
 from sandbox.control._http import json_response, sandbox_of
 from sandbox.scenarios import ScenarioError, load_text
 from sandbox.state import Sandbox
@@ -51,10 +51,16 @@ async def show(request: Request) -> Response:
 async def load(request: Request) -> Response:
     sandbox = sandbox_of(request)
     source = request.query_params.get("source", "<PUT /_sandbox/scenario>")
+    name = request.query_params.get("name")
     try:
-        text = (await pipeline.read_body(request, sandbox.body_limit)).decode("utf-8")  # over: 413 (app.py)
+        if name is not None:
+            text, source = shipped.named(name), request.query_params.get("source", f"{name.removesuffix('.yaml')}.yaml")
+        else:
+            text = (await pipeline.read_body(request, sandbox.body_limit)).decode("utf-8")  # over: 413 (app.py)
     except UnicodeDecodeError:
         return _invalid([f"{source}:1: the scenario must be UTF-8 text"])
+    except shipped.UnknownScenario as error:
+        return _invalid([str(error)])
     try:
         scenario = load_text(type(sandbox.scenario), text, source)
         seed = None if scenario.seed is not None else sandbox.entropy.seed

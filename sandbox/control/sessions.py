@@ -83,9 +83,8 @@ async def action(request: Request) -> Response:
     if provider is None:
         return no_provider(request)
     name = request.path_params["action"]
-    handler = provider.actions.get(name)
-    if handler is None:
+    if name not in provider.actions:
         return error(404, "not_found", f"{provider.name} has no action {name!r}; it has {sorted(provider.actions)}")
-    op = Operation(f"action.{name}", "POST", "", handler, auth=None)
+    op = Operation(f"action.{name}", "POST", "", provider.action(name), auth=None)
     sandbox = sandbox_of(request)
     return await pipeline.run(sandbox, request, pipeline.start_call(sandbox, request, provider, op.name), op)

@@ -153,8 +153,14 @@ async def test_a_fault_can_match_the_declared_merchant() -> None:
         ("api_keys: [eyJhbGciOi.eyJzdWIi.c2ln]", "merchants.acme.cubepay.api_keys.0: eyJhbGciOi.eyJzd... looks like"),
         ("merchant_id: mch shop", "merchants.acme.cubepay.merchant_id: String should match pattern"),
         ("webhook: {events: [FUNDED, PAID]}", "merchants.acme.cubepay.webhook.events: CubePay sends no events"),
-        ("webhook: {url: http://x, token: y}", "merchants.acme.cubepay.webhook.token: Extra inputs are not permitted"),
-        ("allowed_ips: [10.0.0.0/8]", "merchants.acme.cubepay.allowed_ips: Extra inputs are not permitted"),
+        (
+            "webhook: {url: http://x, token: y}",
+            "merchants.acme.cubepay.webhook.token: unknown key; this section takes url, secret, events",
+        ),
+        (
+            "allowed_ips: [10.0.0.0/8]",
+            "merchants.acme.cubepay.allowed_ips: unknown key; this section takes api_keys, merchant_id, webhook",
+        ),
     ],
 )
 def test_a_bad_merchant_block_is_a_line_numbered_error(block: str, problem: str) -> None:

@@ -74,7 +74,10 @@ async def test_enabled_methods_limit_what_the_business_lists_and_accepts() -> No
     [
         ("enabled_methods: [pm_card, pm_cheque]", "merchants.acme.payviox.enabled_methods: Value error, unknown"),
         ("secret_key: sk_live_acme", "merchants.acme.payviox.secret_key: String should match pattern"),
-        ("webhook: {url: http://x, secret: y}", "merchants.acme.payviox.webhook.secret: Extra inputs"),
+        (
+            "webhook: {url: http://x, secret: y}",
+            "merchants.acme.payviox.webhook.secret: unknown key; this section takes url, token, events",
+        ),
     ],
 )
 def test_a_bad_merchant_block_is_a_line_numbered_error(block: str, problem: str) -> None:

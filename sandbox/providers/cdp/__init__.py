@@ -13,6 +13,7 @@ CDP = ProviderSpec(
     settings_model=CdpSettings,
     operations=provider.OPERATIONS,
     actions=actions.ACTIONS,
+    action_params=actions.PARAMS,
     authenticate=auth.authenticate,
     render_error=errors.render_error,
     describe=actions.describe,

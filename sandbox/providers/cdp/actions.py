@@ -10,11 +10,14 @@ session as the control API shows it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
 
 from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest
 from sandbox.machine import Transition
+from sandbox.params import Params
 from sandbox.providers.cdp import ledger, payer, validation
 from sandbox.providers.cdp.lifecycle import CREATED, RESULTS
 from sandbox.providers.cdp.records import CdpSession
@@ -56,7 +59,25 @@ def action_settle(call: Call) -> Reply:
     return Reply(200, describe(session, call.root))
 
 
+class AuthorizeParams(Params):
+    """The payer authorizes the session, as on the hosted page; the network settles it later."""
+
+    outcome: Literal["succeeded", "failed"] | None = Field(
+        None, description="how the authorization settles (default: the scenario's `providers.cdp.settlement`)"
+    )
+    source: dict[str, Any] | None = Field(
+        None, description="PaymentSessionSource: a wallet {address, network, asset} or {coinbaseUserId}"
+    )
+
+
+class SettleParams(Params):
+    """Settle the pending action (authorization, capture, void, refund) now, not after its delay."""
+
+    outcome: Literal["succeeded", "failed"] | None = Field(None, description="default: the one it was planned with")
+
+
 ACTIONS = {"authorize": action_authorize, "settle": action_settle}
+PARAMS: dict[str, type[Params]] = {"authorize": AuthorizeParams, "settle": SettleParams}
 
 
 def on_due(sandbox: Services, record: Any, now: datetime) -> list[Transition]:

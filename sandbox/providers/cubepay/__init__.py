@@ -13,6 +13,7 @@ CUBEPAY = ProviderSpec(
     settings_model=CubePaySettings,
     operations=provider.OPERATIONS,
     actions=actions.ACTIONS,
+    action_params=actions.PARAMS,
     authenticate=auth.authenticate,
     render_error=errors.render_error,
     describe=actions.describe,

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
+
 from sandbox.contract import Call, Reply
 from sandbox.errors import NotFound
 from sandbox.evm import random_address
 from sandbox.machine import Transition
+from sandbox.params import Params
 from sandbox.providers.cubepay import ledger, settings, validation, wire
 from sandbox.providers.cubepay.lifecycle import LIFECYCLE, NAME, UNFUNDED
 from sandbox.providers.cubepay.records import CubePaySession, money
@@ -131,3 +134,35 @@ def describe(record: Any, root: str = "") -> dict[str, Any]:
 
 
 ACTIONS = {"connect": action_connect, "fund": action_fund, "cancel": action_cancel, "fail": action_fail}
+
+
+class ConnectParams(Params):
+    """The payer connects a wallet to the session (the SDK's modal)."""
+
+    userAddress: str | None = Field(None, description="the wallet's 0x address (default: a seeded one)")
+    paymentMethodId: str | None = Field(None, description="the wallet or method the payer picked")
+
+
+class FundParams(Params):
+    """A transfer reaches the session's deposit address on chain; short or over is fine."""
+
+    amount: str | None = Field(None, description='decimal string, e.g. "50.00" (default: what is still owed)')
+    fromAddress: str | None = Field(None, description="the sender (default: the connected wallet)")
+
+
+class CancelParams(Params):
+    """The payer closes the modal: the session is cancelled."""
+
+
+class FailParams(Params):
+    """The capture in flight fails on chain."""
+
+    error: str | None = Field(None, description="the reason recorded on the capture")
+
+
+PARAMS: dict[str, type[Params]] = {
+    "connect": ConnectParams,
+    "fund": FundParams,
+    "cancel": CancelParams,
+    "fail": FailParams,
+}

@@ -18,6 +18,7 @@ PAYVIOX = ProviderSpec(
     settings_model=PayvioxSettings,
     operations=provider.OPERATIONS,
     actions=actions.ACTIONS,
+    action_params=actions.PARAMS,
     authenticate=auth.authenticate,
     render_error=errors.render_error,
     describe=actions.describe,

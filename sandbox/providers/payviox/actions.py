@@ -9,11 +9,14 @@ money and the states are ledger.py's and payouts.py's, shared with the hosted pa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
 
 from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.machine import Transition
+from sandbox.params import Params
 from sandbox.providers.payviox import ledger, merchants, payouts, wire
 from sandbox.providers.payviox.lifecycle import (
     INCOMPLETE,
@@ -37,6 +40,55 @@ if TYPE_CHECKING:
 
 def _settings(services: Services) -> PayvioxSettings:
     return services.provider_settings(NAME, PayvioxSettings)
+
+
+Text = str | None
+
+
+class PayParams(Params):
+    """The payer pays on the hosted page; without `ip` the payer is where the session expects them."""
+
+    outcome: Literal["succeeded", "declined", "pending_review", "failed", "processing", "incomplete"] | None = Field(
+        None,
+        description="how the payment ends (default: succeeded); `processing` settles later on the clock; "
+        "`incomplete` is a crypto payment short",
+    )
+    amount_paid: int | None = Field(None, description="cents actually paid, with `incomplete` only")
+    payment_method: Text = Field(None, description="method id (default: the session's, else a card)")
+    ip: Text = Field(None, description="the payer's IP (a session made with a public key checks it)")
+    user_agent: Text = Field(None, description="the payer's browser, recorded on the payment")
+    country: Text = Field(None, description="the payer's country, recorded on the payment")
+
+
+class ReviewParams(Params):
+    """Payviox's fraud review decides a session held in `pending_review`."""
+
+    decision: Literal["approve", "decline"] | None = Field(None, description="default: approve")
+
+
+class RefundParams(Params):
+    """Refund a succeeded payment in full."""
+
+
+class SettleParams(Params):
+    """Settle now what would settle on the clock: a `processing` payment or a payout withdrawal."""
+
+    outcome: Literal["succeeded", "failed", "declined", "rejected"] | None = Field(
+        None,
+        description="payment: succeeded|failed|declined; withdrawal: succeeded|failed|rejected (default: settings)",
+    )
+    reason: Text = Field(None, description="with a rejected withdrawal: shown on payout.rejected")
+
+
+class WithdrawParams(Params):
+    """A payout user withdraws from their balance (the payout page Payviox hosts, played here)."""
+
+    amount: int | None = Field(None, description="cents (default: the whole balance)")
+    provider: Literal["paypal", "crypto"] | None = Field(None, description="default: paypal")
+    email: Text = Field(None, description="PayPal's (default: the user's)")
+    address: Text = Field(None, description="with crypto: the wallet")
+    outcome: Literal["succeeded", "failed", "rejected"] | None = Field(None, description="default: the setting")
+    reason: Text = Field(None, description="with rejected: shown on payout.rejected")
 
 
 def _action_body(call: Call) -> dict[str, Any]:
@@ -262,3 +314,10 @@ def _describe_payout(record: PayoutUser | PayoutOrder) -> dict[str, Any]:
 
 
 ACTIONS = {"pay": pay, "review": review, "refund": refund, "settle": settle, "withdraw": withdraw}
+PARAMS: dict[str, type[Params]] = {
+    "pay": PayParams,
+    "review": ReviewParams,
+    "refund": RefundParams,
+    "settle": SettleParams,
+    "withdraw": WithdrawParams,
+}

@@ -1,0 +1,88 @@
+"""A control action's body, declared as a small pydantic model and checked in one place.
+
+Each provider declares, next to its action table, one model per action (`ProviderSpec.action_params`):
+the docstring says what the action does, each field's `description` what the parameter means.
+The same models serve three readers: the action endpoint refuses a body that breaks them (in the
+provider's error envelope, before the handler runs), `sandbox check` reports a scenario's step
+or fixture body that breaks them (`FILE:LINE: field: why`), and docs/actions.md is generated from
+them. An unknown key or a wrong choice names the nearest right one (difflib), because a typo is
+the usual cause: `outcome: succeded` -> "did you mean 'succeeded'?".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+QUOTED = re.compile(r"'([^']*)'")
+
+
+class Params(BaseModel):
+    """Base of every action's model: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)  # strict: "50" is no integer, as the handlers say
+
+
+def problems(
+    model: type[BaseModel],
+    body: Mapping[str, Any],
+    skip: Callable[[Any], bool] = lambda value: False,
+    unknown_only: bool = False,
+) -> list[tuple[str, str]]:
+    """(field, why) for each way `body` breaks `model`; fields whose value `skip` says cannot be
+    judged yet (a scenario's `${variable}`) are checked for their name only. `unknown_only`: the
+    action endpoint's check, which leaves values to the handler's own rules and wording (the
+    provider's, e.g. Payviox's "The outcome must be one of: ..."), the same rules as the model's."""
+    if unknown_only:
+        judged = {key: None for key in body if key not in model.model_fields}
+    else:
+        judged = {key: value for key, value in body.items() if not skip(value)}
+    try:
+        model.model_validate(judged)
+    except ValidationError as error:
+        found = []
+        for item in error.errors():
+            field = ".".join(str(part) for part in item["loc"]) or "(body)"
+            found.append((field, _why(model, item, field)))
+        return found
+    return []
+
+
+def _why(model: type[BaseModel], item: Any, field: str) -> str:
+    if item["type"] == "extra_forbidden":
+        known = sorted(model.model_fields)
+        nearest = difflib.get_close_matches(field, known, n=1)
+        hint = f"did you mean {nearest[0]!r}?" if nearest else f"it takes {', '.join(known) or 'no parameters'}"
+        return f"unknown parameter; {hint}"
+    message = str(item["msg"])
+    if item["type"] == "literal_error":
+        choices = QUOTED.findall(str(item.get("ctx", {}).get("expected", "")))
+        nearest = difflib.get_close_matches(str(item["input"]), choices, n=1)
+        message = f"must be one of {', '.join(choices)}" + (f"; did you mean {nearest[0]!r}?" if nearest else "")
+    return message
+
+
+def describe(model: type[BaseModel]) -> list[tuple[str, str, str]]:
+    """(parameter, type, description) of each field, in declaration order."""
+    rows = []
+    for name, field in model.model_fields.items():
+        kind = _type_name(field.annotation)
+        rows.append((name, kind, field.description or ""))
+    return rows
+
+
+def _type_name(annotation: Any) -> str:
+    """A field's type as the docs show it: `a` \\| `b` for a choice, JSON's words otherwise."""
+    choices = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if get_origin(annotation) is Literal:
+        return " \\| ".join(f"`{choice}`" for choice in get_args(annotation))
+    if len(choices) == 1 and choices != [annotation]:  # X | None: every parameter is optional
+        return _type_name(choices[0])
+    return JSON_TYPES.get(get_origin(annotation) or annotation, str(annotation))
+
+
+JSON_TYPES: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "object"}
