@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 4242
 SCENARIO ?= default
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto  # pytest-xdist: the suite is parallel-safe (namespaces, tenants, free ports)
 
 .PHONY: install serve test browser nginx node bench soak fuzz lint clean
 
