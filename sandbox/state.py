@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from sandbox.changes import Changes
 from sandbox.clock import Clock
 from sandbox.contract import ProviderSpec
 from sandbox.dispatcher import Courier, Dispatcher
@@ -83,7 +84,9 @@ class Sandbox:
     ) -> None:
         self.settings = settings
         self.providers = providers
-        self.dispatcher = Dispatcher(courier)  # a runtime resource, not state: it survives reset()
+        # What live views listen to (changes.py); like the dispatcher, it survives reset().
+        self.changes = Changes()
+        self.dispatcher = Dispatcher(courier, self.changes.bump)  # a runtime resource, not state: it survives reset()
         # Per provider, the states a session never leaves: reaching one makes it first to go when the store is full.
         self.settled_states = {name: settled_states(provider.lifecycle) for name, provider in providers.items()}
         self.reset()
@@ -98,7 +101,7 @@ class Sandbox:
         self.entropy = Entropy(self.settings.effective_seed())
         self.store = Store(max_records=self.settings.max_sessions)
         self.limiter = RateLimiter()
-        self.journal = Journal(self.settings.journal_cap)
+        self.journal = Journal(self.settings.journal_cap, self.changes.bump)
         self.events = EventLog()
         self.webhooks = Webhooks()
         for name, provider in self.providers.items():  # endpoints a scenario declares for its merchants
@@ -140,6 +143,7 @@ class Sandbox:
     def emit(self, *transitions: Transition) -> None:
         """Record state changes, and queue the webhooks their providers send for them."""
         self.events.record(transitions)
+        self.changes.bump()
         queued = False
         for step in transitions:
             if step.after in self.settled_states.get(step.provider, ()):
