@@ -138,7 +138,7 @@
     if (!url) return;
     event.preventDefault();
     var method = form.getAttribute("data-method") || "POST";
-    var output = form.parentNode.querySelector("pre.problems");
+    var output = (form.closest("section") || document).querySelector("pre.problems");
     var raw = form.getAttribute("data-raw");
     if (raw) {
       var text = document.getElementById(raw).value;
