@@ -128,7 +128,8 @@ def banner(host: str, port: int, seed: int, scenario: str) -> str:
     origin = f"http://{host}:{port}"
     bases = "  ".join(f"{name} {origin}{provider.base_path}" for name, provider in PROVIDERS.items())
     return (
-        f"sandbox on {origin}  |  {bases}  |  control {origin}/_sandbox  |  namespaces {origin}/ns/NAME/...  |  "
+        f"sandbox on {origin}  |  {bases}  |  control {origin}/_sandbox  |  dashboard {origin}/_sandbox/ui/  |  "
+        f"namespaces {origin}/ns/NAME/...  |  "
         f"seed {seed}, scenario {scenario}"
     )
 

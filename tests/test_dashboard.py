@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
 from sandbox.changes import Changes
+from sandbox.cli import main
 from sandbox.threaded import serve_in_thread
 from tests.support.apps import client_for, make_app
 from tests.support.payviox_calls import SECRET, order
@@ -141,6 +144,22 @@ def test_the_stream_sends_a_change_when_any_client_changes_the_sandbox() -> None
             assert next(lines) == "event: change"
             first = int(next(lines).removeprefix("data: "))
             httpx.post(f"{url}/ns/live/payviox/session", json=order(), headers=SECRET)
-            while (line := next(lines)) != "event: change":
+            while next(lines) != "event: change":
                 pass
             assert int(next(lines).removeprefix("data: ")) > first
+
+
+def test_a_scenario_played_against_a_server_narrates_its_steps_to_the_dashboard(tmp_path: Path) -> None:
+    scenario = tmp_path / "narrated.yaml"
+    scenario.write_text(
+        "name: narrated\n"
+        "steps:\n"
+        "  - note: The merchant asks for its balance.\n"
+        "    name: balance\n"
+        "    call: {provider: payviox, operation: get_balance, headers: {Authorization: Bearer sk_test_m}}\n"
+    )
+    app = make_app()
+    with serve_in_thread(app) as url:
+        assert main(["run", str(scenario), "--url", url, "--namespace", "show"]) == 0
+        page = httpx.get(f"{url}/ns/show/_sandbox/ui/", headers=HTML)
+    assert "The merchant asks for its balance." in page.text and "step 1" in page.text
