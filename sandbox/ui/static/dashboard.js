@@ -67,6 +67,10 @@
     source.onerror = function () {
       setLive("offline", "reconnecting…");
       first = false; /* after a reconnect, refresh once: changes may have been missed */
+      if (source.readyState === EventSource.CLOSED) { /* refused (503: too many dashboards): try later */
+        source.close();
+        setTimeout(connect, 5000);
+      }
     };
   }
 
