@@ -171,6 +171,12 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
             if self.started:  # bound: only now is the banner true
                 print(line, flush=True)
 
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            from sandbox.ui import close_streams
+
+            close_streams()  # an open dashboard's event stream would hold the graceful shutdown forever
+            super().handle_exit(sig, frame)
+
     _tune_gc()
     config = uvicorn.Config(app, host=options["host"], port=options["port"], log_level=options["log_level"])
     Server(config).run()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -9,7 +13,7 @@ import pytest
 
 from sandbox.changes import Changes
 from sandbox.cli import main
-from sandbox.threaded import serve_in_thread
+from sandbox.threaded import free_port, serve_in_thread
 from tests.support.apps import client_for, make_app
 from tests.support.payviox_calls import SECRET, order
 
@@ -163,3 +167,24 @@ def test_a_scenario_played_against_a_server_narrates_its_steps_to_the_dashboard(
         assert main(["run", str(scenario), "--url", url, "--namespace", "show"]) == 0
         page = httpx.get(f"{url}/ns/show/_sandbox/ui/", headers=HTML)
     assert "The merchant asks for its balance." in page.text and "step 1" in page.text
+
+
+def test_sandbox_serve_prints_the_dashboard_and_stops_with_a_dashboard_open() -> None:
+    """uvicorn's graceful shutdown waits for open responses; an event stream must not hold it forever."""
+    port = free_port()
+    command = [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--log-level", "warning"]
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert f"dashboard http://127.0.0.1:{port}/_sandbox/ui/" in line
+        with httpx.stream("GET", f"http://127.0.0.1:{port}/_sandbox/ui/stream", timeout=30) as stream:
+            lines = stream.iter_lines()
+            assert next(lines) == "retry: 2000"
+            process.terminate()
+            # uvicorn re-raises SIGTERM once shut down; a hang (TimeoutExpired) is the bug, 30 s only a bound
+            assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+    finally:
+        process.kill()
+        process.wait()

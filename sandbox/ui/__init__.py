@@ -12,10 +12,10 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from sandbox.ui import events, routes
-from sandbox.ui.events import notifying
+from sandbox.ui.events import close_streams, notifying
 from sandbox.ui.routes import favicon, landing, wants_html
 
-__all__ = ["ROUTES", "favicon", "landing", "notifying", "wants_html"]
+__all__ = ["ROUTES", "close_streams", "favicon", "landing", "notifying", "wants_html"]
 
 ROUTES = [
     Route("/ui", routes.home, methods=["GET"]),

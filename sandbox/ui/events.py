@@ -32,6 +32,9 @@ MAX_STREAMS = 64  # open streams over every namespace of the server
 NOTE_LIMIT = 2_000  # characters of a narration note kept
 
 _open = 0  # streams open now, server-wide (one event loop: no lock needed)
+# Each open stream's loop and wake-up, so a server shutting down can end them (close_streams).
+_streams: dict[asyncio.Event, asyncio.AbstractEventLoop] = {}
+_closing = False
 
 
 def _json(body: object, status: int = 200) -> Response:
@@ -50,6 +53,7 @@ class Stream:
             await busy(scope, receive, send)
             return
         _open += 1
+        _streams[wake] = asyncio.get_running_loop()
         gone = asyncio.ensure_future(_disconnected(receive))
         try:
             headers = [
@@ -63,7 +67,7 @@ class Stream:
                 waiter = asyncio.ensure_future(wake.wait())
                 await asyncio.wait({waiter, gone}, timeout=KEEPALIVE, return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
-                if gone.done():
+                if gone.done() or _closing:
                     break
                 if not wake.is_set():
                     await _event(send, ": keep-alive\n\n")
@@ -75,10 +79,20 @@ class Stream:
             pass
         finally:
             _open -= 1
+            _streams.pop(wake, None)
             sandbox.changes.unlisten(wake.set)
             gone.cancel()
             with contextlib.suppress(asyncio.CancelledError, OSError):
                 await gone
+
+
+def close_streams() -> None:
+    """End every open stream (the server is stopping): uvicorn's graceful shutdown waits for open
+    responses, and a dashboard's stream never ends by itself. Safe from a signal handler."""
+    global _closing
+    _closing = True
+    for wake, loop in list(_streams.items()):
+        loop.call_soon_threadsafe(wake.set)
 
 
 async def _event(send: Send, text: str) -> None:
