@@ -159,7 +159,7 @@ def request_detail(entry: Entry) -> dict[str, Any]:
 
 def webhooks(sandbox: Sandbox) -> dict[str, Any]:
     ledger = sandbox.webhooks
-    deliveries = list(reversed(ledger.list({})))[:ROWS]
+    deliveries = ledger.recent(ROWS)
     endpoints = [
         {"provider": provider, "merchant": merchant, "url": endpoint.url or f"inbox:{provider}-{merchant}"}
         for (provider, merchant), endpoint in ledger.endpoints.items()
