@@ -8,6 +8,7 @@ the same with 100,000 stored sessions as with ten.
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -20,6 +21,7 @@ from sandbox.machine import Stateful
 from sandbox.state import Sandbox
 
 ROWS = 200  # rows a list page shows, newest first
+INBOXES, INBOX_ROWS = 20, 50  # the inboxes the webhooks page shows (most recently made), and entries of each
 
 
 def age(now: datetime, then: datetime) -> str:
@@ -169,7 +171,10 @@ def webhooks(sandbox: Sandbox) -> dict[str, Any]:
         for (provider, merchant), made in ledger.subscriptions.items()
         for endpoint in made.values()
     ]
-    inboxes = [{"name": name, "entries": list(reversed(list(entries)))[:ROWS]} for name, entries in _inboxes(sandbox)]
+    inboxes = [
+        {"name": name, "entries": list(itertools.islice(reversed(entries), INBOX_ROWS))}
+        for name, entries in _inboxes(sandbox)[-INBOXES:]
+    ]
     return {"deliveries": deliveries, "endpoints": endpoints, "inboxes": inboxes}
 
 
