@@ -12,7 +12,7 @@ PORT ?= 4242
 SCENARIO ?= default
 PYTEST_ARGS ?= -n auto  # pytest-xdist: the suite is parallel-safe (namespaces, tenants, free ports)
 
-.PHONY: install serve test browser nginx node bench soak fuzz lint clean
+.PHONY: install serve test browser nginx node bench bench-dashboards soak fuzz lint clean
 
 # Serving needs the runtime only; tests and lint add their extras on top.
 $(RUNTIME): pyproject.toml
@@ -70,6 +70,12 @@ bench: $(STAMP)
 	  echo "installing Debian's wrk for the benchmark"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py
+
+# The API's figures with and without ten open dashboards' event streams, and an idle dashboard's CPU.
+bench-dashboards: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/dashboards.py
 
 # Endless session creation against a small --max-sessions: RSS printed each minute, flat after warm-up.
 # Loopback only; 10 minutes unless SOAK_SECONDS says otherwise (SOAK_INTERVAL, SOAK_MAX_SESSIONS).

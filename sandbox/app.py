@@ -18,10 +18,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from sandbox import control, fixtures, pipeline
+from sandbox import control, fixtures, pipeline, ui
 from sandbox.contract import Call, Headers
 from sandbox.cors import CORS
 from sandbox.errors import PayloadTooLarge, Unavailable
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, limits: Limits | None = None) -
                 await task
 
     mounts: list[BaseRoute] = [Mount("/_sandbox", routes=control.ROUTES)]
+    mounts += [Route("/", _landing, methods=_ANY), Route("/favicon.ico", ui.favicon, methods=["GET"])]
     mounts += [Mount(f"/{name}", routes=pipeline.routes(provider)) for name, provider in PROVIDERS.items()]
     app = Starlette(
         routes=mounts,
@@ -153,7 +154,17 @@ async def _too_large(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "payload_too_large", "message": message}, 413)
 
 
-async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+_ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+async def _landing(request: Request) -> Response:
+    """`/` (and `/ns/{name}/`): the landing page for a browser; API clients keep the JSON 404."""
+    if ui.wants_html(request):
+        return await ui.landing(request)
+    return await _not_found(request, None)
+
+
+async def _not_found(request: Request, exc: Exception | None) -> JSONResponse:
     """Outside every provider's prefix: say where the providers are."""
     prefixes = [f"/{name}" for name in PROVIDERS] + ["/_sandbox"]
     return JSONResponse({"error": "not_found", "message": f"no route; providers live under {prefixes}"}, 404)

@@ -47,6 +47,9 @@ class Inboxes:
     def __len__(self) -> int:
         return len(self._inboxes)
 
+    def names(self) -> list[str]:
+        return list(self._inboxes)
+
     def add(self, name: str, entry: dict[str, Any]) -> None:
         inbox = self._inboxes.setdefault(name, deque())
         inbox.append(entry)

@@ -79,8 +79,9 @@ class Courier:
 class Dispatcher:
     """One sandbox's sending: attempts what its outbox says is due, one round at a time."""
 
-    def __init__(self, courier: Courier | None = None) -> None:
+    def __init__(self, courier: Courier | None = None, on_attempts: Callable[[], None] | None = None) -> None:
         self.courier = courier or Courier()
+        self._on_attempts = on_attempts  # live views' change notification (changes.py)
         # One round at a time: the live server's loop and a `POST /_sandbox/webhooks/flush` would
         # otherwise both pick the same due delivery and send it twice. A flush that comes while
         # the loop is sending waits for that round, so what it returns has been attempted.
@@ -102,6 +103,8 @@ class Dispatcher:
                 for delivery in due:
                     if delivery.state == DELIVERED:
                         sandbox.coverage.delivered(delivery.provider, delivery.event)
+        if done and self._on_attempts is not None:
+            self._on_attempts()
         return done
 
     async def _attempt(self, sandbox: Outbox, delivery: Delivery) -> None:

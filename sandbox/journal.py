@@ -7,8 +7,9 @@ to their kind and last four characters, and JSON fields whose names say they are
 
 from __future__ import annotations
 
+import builtins
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,15 +96,25 @@ def _decoded(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 class Journal:
-    def __init__(self, cap: int = 2_000) -> None:
+    def __init__(self, cap: int = 2_000, on_record: Callable[[], None] | None = None) -> None:
         self._entries: deque[Entry] = deque(maxlen=cap)
         self._next = 1
+        self._on_record = on_record  # live views' change notification (changes.py)
 
     def record(self, entry: Entry) -> None:
         entry.id = self._next
         self._next += 1
         self._entries.append(entry)
+        if self._on_record is not None:
+            self._on_record()
 
     def list(self, provider: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         chosen = [entry for entry in self._entries if provider is None or entry.provider == provider]
         return [entry.public() for entry in chosen[-limit:]] if limit > 0 else []  # chosen[-0:] is all of it
+
+    def entries(self) -> builtins.list[Entry]:
+        """Every kept entry, oldest first (the dashboard filters and masks them itself via `public()`)."""
+        return list(self._entries)
+
+    def find(self, entry_id: int) -> Entry | None:
+        return next((entry for entry in self._entries if entry.id == entry_id), None)

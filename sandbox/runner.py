@@ -12,6 +12,7 @@ in-process run print the same story.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -87,6 +88,7 @@ class Player:
         if step.note:
             self.say.line(f"{prefix} # {step.note}", "36")
             prefix = "    "
+        await self._narrate(index, step)
         try:
             if step.advance is not None:
                 moved = await self.client.post("/_sandbox/clock/advance", json={"seconds": step.advance})
@@ -122,6 +124,12 @@ class Player:
                 self._check(step.expect, response, parsed)
             except Unresolved as error:  # e.g. a captured body without the field an expectation names
                 self._fail(f"     FAIL cannot build the expectation: {error}")
+
+    async def _narrate(self, index: int, step: Step) -> None:
+        """Tell the server's open dashboards which step is playing (their narration strip);
+        a server without the route (404) or a failed call changes nothing about the run."""
+        with contextlib.suppress(httpx.HTTPError):
+            await self.client.post("/_sandbox/narration", json={"step": index, "name": step.name, "note": step.note})
 
     def _text(self, value: Any) -> Any:
         return substitute(value, self.variables)

@@ -141,7 +141,8 @@ def banner(host: str, port: int, seed: int, scenario: str) -> str:
     origin = f"http://{host}:{port}"
     bases = "  ".join(f"{name} {origin}{provider.base_path}" for name, provider in PROVIDERS.items())
     return (
-        f"sandbox on {origin}  |  {bases}  |  control {origin}/_sandbox  |  namespaces {origin}/ns/NAME/...  |  "
+        f"sandbox on {origin}  |  {bases}  |  control {origin}/_sandbox  |  dashboard {origin}/_sandbox/ui/  |  "
+        f"namespaces {origin}/ns/NAME/...  |  "
         f"seed {seed}, scenario {scenario}"
     )
 
@@ -182,6 +183,12 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
             await super().startup(sockets)
             if self.started:  # bound: only now is the banner true
                 print(line, flush=True)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            from sandbox.ui import close_streams
+
+            close_streams()  # an open dashboard's event stream would hold the graceful shutdown forever
+            super().handle_exit(sig, frame)
 
     _tune_gc()
     from sandbox import console

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from sandbox import console
+from sandbox.changes import Changes
 from sandbox.clock import Clock
 from sandbox.contract import ProviderSpec
 from sandbox.coverage import Coverage
@@ -85,7 +86,9 @@ class Sandbox:
     ) -> None:
         self.settings = settings
         self.providers = providers
-        self.dispatcher = Dispatcher(courier)  # a runtime resource, not state: it survives reset()
+        # What live views listen to (changes.py); like the dispatcher, it survives reset().
+        self.changes = Changes()
+        self.dispatcher = Dispatcher(courier, self.changes.bump)  # a runtime resource, not state: it survives reset()
         # Contract coverage outlives reset() and scenario loads: a suite resets before every test
         # and reads the total once (POST /_sandbox/coverage/reset starts afresh).
         self.coverage = Coverage(providers)
@@ -103,7 +106,7 @@ class Sandbox:
         self.entropy = Entropy(self.settings.effective_seed())
         self.store = Store(max_records=self.settings.max_sessions)
         self.limiter = RateLimiter()
-        self.journal = Journal(self.settings.journal_cap)
+        self.journal = Journal(self.settings.journal_cap, self.changes.bump)
         self.events = EventLog()
         self.webhooks = Webhooks()
         for name, provider in self.providers.items():  # endpoints a scenario declares for its merchants
@@ -152,6 +155,7 @@ class Sandbox:
         """Record state changes, and queue the webhooks their providers send for them."""
         self.events.record(transitions)
         self.coverage.transitions(transitions)
+        self.changes.bump()
         queued = False
         for step in transitions:
             console.log(

@@ -12,6 +12,7 @@ mis-sign a delivery as it is queued.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -309,6 +310,10 @@ class Webhooks:
             if all(filters.get(key) in (None, getattr(delivery, key)) for key in keys)
         ]
         return [delivery.public() for delivery in chosen]
+
+    def recent(self, limit: int) -> Sequence[dict[str, Any]]:
+        """The newest `limit` deliveries, newest first, without describing the rest (the dashboard)."""
+        return [delivery.public() for delivery in itertools.islice(reversed(self._deliveries.values()), limit)]
 
     def _trim(self) -> None:
         while len(self._deliveries) > self._cap:

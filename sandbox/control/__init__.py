@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from sandbox import ui
 from sandbox.control import clock, coverage, namespaces, scenario, sessions, webhooks
 
-ROUTES = [
+_ROUTES = [
     Route("/health", scenario.health, methods=["GET"]),
     Route("/reset", scenario.reset, methods=["POST"]),
     Route("/clock", clock.clock, methods=["GET"]),
@@ -36,3 +37,7 @@ ROUTES = [
     Route("/coverage", coverage.show, methods=["GET"]),
     Route("/coverage/reset", coverage.reset, methods=["POST"]),
 ]
+
+# The dashboard's routes first (`/ui/sessions` is not a provider's sessions); every mutating route
+# tells open dashboards that something changed (ui/events.py).
+ROUTES = ui.ROUTES + ui.notifying(_ROUTES)
