@@ -29,6 +29,7 @@ from sandbox.namespaces import DEFAULT, PREFIX, Full, InvalidName, Limits, Names
 from sandbox.registry import PROVIDERS, ScenarioModel
 from sandbox.responses import to_response
 from sandbox.state import Sandbox, Settings
+from sandbox.statedir import StateDir
 
 __all__ = ["ScenarioModel", "Settings", "create_app", "new_sandbox"]
 
@@ -40,19 +41,32 @@ def new_sandbox(settings: Settings | None = None) -> Sandbox:
     return sandbox
 
 
-def create_app(settings: Settings | None = None, limits: Limits | None = None) -> NamespaceRouter:
+def create_app(
+    settings: Settings | None = None, limits: Limits | None = None, state_dir: str | None = None
+) -> NamespaceRouter:
+    """The app; with `state_dir`, every namespace stored there is loaded (StateDirError if it cannot be)."""
     namespaces = Namespaces(settings or Settings(scenario=ScenarioModel()), PROVIDERS, limits)
+    storage = None
+    if state_dir is not None:
+        storage = StateDir(state_dir)
+        storage.open(namespaces)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tick = namespaces.settings.tick_seconds
-        task = asyncio.create_task(namespaces.courier.run(namespaces.sandboxes, tick))
+        tasks = [asyncio.create_task(namespaces.courier.run(namespaces.sandboxes, tick))]
+        if storage is not None:
+            tasks.append(asyncio.create_task(storage.run(namespaces)))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if storage is not None:  # a graceful stop loses nothing
+                await storage.flush(namespaces)
+                storage.close()
 
     mounts: list[BaseRoute] = [Mount("/_sandbox", routes=control.ROUTES)]
     mounts += [Mount(f"/{name}", routes=pipeline.routes(provider)) for name, provider in PROVIDERS.items()]
@@ -63,6 +77,7 @@ def create_app(settings: Settings | None = None, limits: Limits | None = None) -
         exception_handlers={404: _not_found, PayloadTooLarge: _too_large},
     )
     app.state.namespaces = namespaces
+    app.state.storage = storage
     app.state.sandbox = namespaces.default  # the default namespace, for tools that hold the app
     return NamespaceRouter(app, namespaces)
 
@@ -79,7 +94,13 @@ class NamespaceRouter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             if scope["type"] == "http":
-                scope["sandbox"] = self.namespaces.used(DEFAULT)
+                scope["sandbox"] = default = self.namespaces.used(DEFAULT)
+                default.dirty = True
+                try:
+                    await self.app(scope, receive, send)
+                finally:  # and again when done: a flush may have run while it awaited
+                    default.dirty = True
+                return
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
@@ -99,7 +120,11 @@ class NamespaceRouter:
         inner = {**scope, "root_path": root, "sandbox": sandbox}
         if not slash:  # /ns/{name} itself: the namespace's root
             inner["path"] = root + "/"
-        await self.app(inner, receive, send)
+        sandbox.dirty = True
+        try:
+            await self.app(inner, receive, send)
+        finally:
+            sandbox.dirty = True
 
     def _full(self, scope: Scope, rest: str, message: str) -> Response:
         """No room for another namespace: the provider's own 503, or the sandbox's below /_sandbox."""

@@ -36,6 +36,7 @@ class Sandboxed(Outbox, Protocol):
     """A sandbox the live loop serves: an outbox with its own dispatcher."""
 
     dispatcher: Dispatcher
+    dirty: bool  # changed since `--state-dir` last wrote it
 
 
 MAX_ROUNDS = 10_000  # a bound on one catch-up; every delivery has a finite schedule anyway
@@ -62,9 +63,10 @@ class Courier:
                     pass
                 self.wake.clear()
                 for sandbox in sandboxes():
-                    sandbox.expire_due()
-                    if not sandbox.webhooks.quiet:
-                        await sandbox.dispatcher.deliver_due(sandbox)
+                    if sandbox.expire_due():
+                        sandbox.dirty = True
+                    if not sandbox.webhooks.quiet and await sandbox.dispatcher.deliver_due(sandbox):
+                        sandbox.dirty = True
         finally:
             self.live = False
             client, self.client = self.client, None
