@@ -41,6 +41,8 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic_core import TzInfo
+
 from sandbox import __version__, fixtures
 from sandbox.bounded import Capped, Inboxes
 from sandbox.clock import Clock
@@ -70,6 +72,8 @@ _STDLIB: dict[tuple[str, str], type] = {
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
     ("builtins", "bytearray"): bytearray,
+    # the time zone of instants pydantic parsed (a scenario's clock.start): a value, built from its offset
+    ("pydantic_core._pydantic_core", "TzInfo"): TzInfo,
 }
 _CONTAINERS = (Store, Timeline, RateLimiter, Journal, EventLog, Webhooks, Capped, Inboxes)
 

@@ -23,7 +23,7 @@ LIMIT = 256 * 2**20
 
 
 def _namespace(request: Request) -> str:
-    root: str = request.scope.get("root_path", "")
+    root: str = request.scope.get("app_root_path", "")  # the root path before /_sandbox: /ns/{name}
     head, found, name = root.rpartition(PREFIX)
     return name if found and "/" not in name else DEFAULT
 
