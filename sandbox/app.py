@@ -65,16 +65,18 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             if storage is not None:  # a graceful stop loses nothing
-                await storage.flush(namespaces)
+                await storage.flush(namespaces, final=True)
                 storage.close()
 
-    mounts: list[BaseRoute] = [Mount("/_sandbox", routes=control.ROUTES)]
-    mounts += [Mount(f"/{name}", routes=pipeline.routes(provider)) for name, provider in PROVIDERS.items()]
+    mounts: list[BaseRoute] = [pipeline.any_path(Mount("/_sandbox", routes=control.ROUTES))]
+    mounts += [
+        pipeline.any_path(Mount(f"/{name}", routes=pipeline.routes(provider))) for name, provider in PROVIDERS.items()
+    ]
     app = Starlette(
         routes=mounts,
         lifespan=lifespan,
         middleware=[Middleware(CORS)],  # the browser SDKs call the API cross-origin (cors.py)
-        exception_handlers={404: _not_found, PayloadTooLarge: _too_large},
+        exception_handlers={404: _not_found, 405: _not_allowed, PayloadTooLarge: _too_large},
     )
     app.state.namespaces = namespaces
     app.state.storage = storage
@@ -159,6 +161,17 @@ async def _too_large(request: Request, exc: Exception) -> JSONResponse:
     """A control-plane body over the limit (provider routes answer in their own envelope first)."""
     message = exc.message if isinstance(exc, PayloadTooLarge) else str(exc)
     return JSONResponse({"error": "payload_too_large", "message": message}, 413)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    """A control route asked with another method: 405 with every method its path takes in `Allow`
+    (a path may have a route per method, and Starlette names only the first's), or, for a plain
+    OPTIONS, 204 with the same `Allow` (a CORS preflight never gets here: cors.py answers it)."""
+    allowed = pipeline.allowed_methods(control.ROUTES, request.scope)
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
+    message = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}"
+    return JSONResponse({"error": "method_not_allowed", "message": message}, 405, headers={"Allow": ", ".join(allowed)})
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:

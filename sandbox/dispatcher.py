@@ -87,27 +87,41 @@ class Dispatcher:
     def nudge(self) -> None:
         self.courier.wake.set()
 
-    async def deliver_due(self, sandbox: Outbox) -> list[Delivery]:
-        """Attempt everything due now, then whatever that unblocks, until nothing is due."""
+    async def deliver_due(self, sandbox: Outbox, force: bool = False) -> list[Delivery]:
+        """Attempt everything due now, then whatever that unblocks, until nothing is due. `force`
+        (the control API's flush): the first round attempts every pending delivery that is next
+        in its order now, whatever its backoff; what that unblocks or fails waits as usual."""
         done: list[Delivery] = []
         async with self._round:
-            for _ in range(MAX_ROUNDS):
-                due = sandbox.webhooks.due(sandbox.clock.now())
+            for round_number in range(MAX_ROUNDS):
+                now = sandbox.clock.now()
+                due = sandbox.webhooks.due(now, force=force and round_number == 0)
                 if not due:
                     break
-                await asyncio.gather(*(self._attempt(sandbox, delivery) for delivery in due))
+                # forced: ahead of its schedule (what was due anyway is not marked)
+                early = [force and delivery.next_at is not None and delivery.next_at > now for delivery in due]
+                await asyncio.gather(
+                    *(self._attempt(sandbox, each, ahead) for each, ahead in zip(due, early, strict=True))
+                )
                 done.extend(due)
         return done
 
-    async def _attempt(self, sandbox: Outbox, delivery: Delivery) -> None:
-        at = delivery.next_at or sandbox.clock.now()
+    async def attempt_now(self, sandbox: Outbox, delivery: Delivery) -> None:
+        """One attempt of `delivery` now, whatever its backoff and the deliveries before it (the
+        control API's redeliver), marked forced."""
+        async with self._round:
+            await self._attempt(sandbox, delivery, forced=True)
+
+    async def _attempt(self, sandbox: Outbox, delivery: Delivery, forced: bool = False) -> None:
+        now = sandbox.clock.now()
+        at = now if forced else (delivery.next_at or now)
         number = len(delivery.attempts) + 1
         if delivery.policy.signs_each_attempt:  # a receiver checks the signed time against its own clock
             delivery.sign(sandbox.clock.wall())
         if delivery.url is None:
             verified = delivery.policy.verify(delivery.body, delivery.headers, delivery.secret)
             sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=verified))
-            delivery.record(Attempt(number, at, f"inbox:{delivery.inbox}", 200, None, 0.0))
+            delivery.record(Attempt(number, at, f"inbox:{delivery.inbox}", 200, None, 0.0, forced))
             return
         # httpx (and a client, whose TLS context loads the CA bundle) only once a webhook goes to a
         # URL: most runs send none, and both cost `sandbox serve` ~50 ms before its first answer.
@@ -132,7 +146,7 @@ class Dispatcher:
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
         latency = (time.perf_counter() - started) * 1000
-        delivery.record(Attempt(number, at, delivery.url, status, error, latency))
+        delivery.record(Attempt(number, at, delivery.url, status, error, latency, forced))
 
 
 def _inbox_entry(delivery: Delivery, *, verified: bool) -> dict[str, object]:
