@@ -16,9 +16,9 @@ fuzz 120 cases, FUZZ_CASES under `make fuzz`).
 from __future__ import annotations
 
 import os
-from urllib.parse import quote
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from hypothesis import HealthCheck, given, settings
