@@ -46,9 +46,7 @@ class NotFound(SandboxError):
 class MethodNotAllowed(SandboxError):
     code = "method_not_allowed"
 
-    def __init__(self, message: str = "", allow: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.allow = allow or []  # the methods the path takes: the 405's `Allow` header
+    allow: tuple[str, ...] = ()  # the methods the path takes, when known: the 405's `Allow` header
 
 
 class InvalidRequest(SandboxError):

@@ -266,7 +266,9 @@ def _unmatched(call: Call, scope: Scope) -> SandboxError:
     another method would match, else 404."""
     allowed = allowed_methods(routes_of(call.provider), scope)
     if allowed:
-        return MethodNotAllowed("Method Not Allowed", allow=allowed)
+        refused = MethodNotAllowed("Method Not Allowed")
+        refused.allow = tuple(allowed)
+        return refused
     return NotFound("Not Found")
 
 
