@@ -11,12 +11,20 @@ version wrote the file.
 Write-behind, dirty-tracked: a request to a namespace (and the live loop, when it expired or
 sent something there) marks its sandbox dirty; a flush once a second from the app's lifespan
 writes the dirty namespaces (a namespace that did not change costs nothing) and deletes the
-rows of dropped ones, and a last flush runs at shutdown (SIGTERM, SIGINT). So a graceful stop
-loses nothing and a `kill -9` the changes of the last second. Encoding runs on the server's
-loop (the state must not change under it); the SQLite write runs in a thread. A big namespace
-under load takes longer to encode, so the pause after a flush is at least 9 times what the
-flush took on the loop: persistence never takes more than a tenth of the loop's time (the
-window a `kill -9` may lose widens to match: README "Reliability").
+rows of dropped ones, and a last flush of everything runs at shutdown (SIGTERM, SIGINT). So a
+graceful stop loses nothing and a `kill -9` the changes of the last second or so.
+
+Encoding a namespace costs ~20 µs per stored session (pickle, in C): 1-2 s for a namespace of
+60,000, far too long to pause the server's loop every second. So, as Redis's background save
+does, a live flush forks: the child encodes its copy-on-write image of the state (consistent: it
+cannot change under it) and commits it, then exits; the loop pays the fork (milliseconds) and
+goes on serving. One child at a time, and after a child that took longer than a second the next
+flush waits as long again (so children run at most half the time, on another core): under a
+heavy load on a big namespace the window a `kill -9` may lose is twice the child's time (README
+"Reliability"). If a
+child fails, its namespaces stay dirty and go with the next flush. The final flush at shutdown
+encodes in the process itself. Without fork() (Windows) every flush does, and the pause after a
+flush is then at least 9 times what it took, so persistence takes at most a tenth of the loop.
 
 At start every row is read and checked (format, version, each state decodes) before anything
 is written: a file from another version, or a damaged one, stops the start with a message that
@@ -26,6 +34,9 @@ names it, and the file is left as it was.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -35,7 +46,11 @@ from sandbox import __version__, persist
 from sandbox.namespaces import DEFAULT, Full, Namespaces
 from sandbox.state import Sandbox
 
+log = logging.getLogger("sandbox")
+
 FILENAME = "sandbox.sqlite3"
+# Where fork() exists, a live server's flushes encode and write in a child: the loop pays the fork only.
+FORK = hasattr(os, "fork")
 INTERVAL = 1.0  # seconds between flushes, at least
 SHARE = 9  # the pause after a flush is at least SHARE times what it took on the loop
 
@@ -50,6 +65,8 @@ class StateDir:
         self._db: sqlite3.Connection | None = None
         self._saved: set[str] = set()  # namespaces with a row
         self._lock = threading.Lock()  # a write cancelled at shutdown still runs in its thread as the last one starts
+        self._child: int | None = None  # the flushing child, while it runs
+        self.last_child_seconds = 0.0
         self.flushes = 0
         self.last_flush_seconds = 0.0
 
@@ -66,7 +83,7 @@ class StateDir:
             raise StateDirError(f"{self.path.parent}: cannot create the state directory ({error})") from None
         fresh = not self.path.exists()
         try:
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as error:
             raise self._refuse(f"cannot open it ({error})") from None
         try:
@@ -114,24 +131,52 @@ class StateDir:
         except persist.SnapshotError as error:
             raise self._refuse(f"the state of namespace {name!r} cannot be loaded: {error}") from None
 
-    async def flush(self, namespaces: Namespaces) -> int:
-        """Write every namespace changed since the last flush, forget dropped ones; returns how many were written."""
+    async def flush(self, namespaces: Namespaces, *, final: bool = False) -> int:
+        """Write every namespace changed since the last flush (`final`: every namespace), forget
+        dropped ones; returns how many were written. Between flushes of a live server the writing
+        runs in a forked child (see the module docstring); the final one runs here."""
         if self._db is None:
             return 0
+        if self._child is not None:  # a final flush waits for the last child: one writer at a time
+            with contextlib.suppress(ChildProcessError):  # reaped meanwhile by the cancelled flush's thread
+                await asyncio.to_thread(os.waitpid, self._child, 0)
+            self._child = None
+        named = namespaces.named()
+        dirty = [(name, sandbox) for name, sandbox in named if sandbox.dirty or final]
+        gone = sorted(self._saved - {name for name, _ in named})
+        if not dirty and not gone:
+            return 0
+        for _, sandbox in dirty:
+            sandbox.dirty = False
         started = time.perf_counter()
-        rows = []
-        for name, sandbox in namespaces.named():
-            if sandbox.dirty:
-                sandbox.dirty = False
-                rows.append((name, persist.encode(sandbox, name)))
-        current = {name for name, _ in namespaces.named()}
-        gone = self._saved - current
-        self.last_flush_seconds = time.perf_counter() - started
-        if rows or gone:
-            await asyncio.to_thread(self._write, rows, sorted(gone))
-            self._saved = (self._saved - gone) | {name for name, _ in rows}
+        if final or not FORK:
+            rows = [(name, persist.encode(sandbox, name)) for name, sandbox in dirty]
+            self.last_flush_seconds = time.perf_counter() - started
+            await asyncio.to_thread(self._write, rows, gone)
+        else:
+            pid = os.fork()
+            if pid == 0:  # the child: encode its copy of the state, write it, and go
+                code = 1
+                try:
+                    rows = [(name, persist.encode(sandbox, name)) for name, sandbox in dirty]
+                    with contextlib.closing(sqlite3.connect(self.path, timeout=60, isolation_level=None)) as db:
+                        self._commit(db, rows, gone)
+                    code = 0
+                finally:
+                    os._exit(code)
+            self.last_flush_seconds = time.perf_counter() - started  # what the loop paid: the fork
+            self._child = pid
+            _, status = await asyncio.to_thread(os.waitpid, pid, 0)
+            self._child = None
+            self.last_child_seconds = time.perf_counter() - started
+            if os.waitstatus_to_exitcode(status) != 0:
+                for _, sandbox in dirty:  # written next time
+                    sandbox.dirty = True
+                log.warning("writing the state to %s failed; retrying at the next flush", self.path)
+                return 0
+        self._saved = (self._saved - set(gone)) | {name for name, _ in dirty}
         self.flushes += 1
-        return len(rows)
+        return len(dirty)
 
     def _write(self, rows: list[tuple[str, bytes]], gone: list[str]) -> None:
         with self._lock:
@@ -146,9 +191,10 @@ class StateDir:
             db.executemany("DELETE FROM namespaces WHERE name = ?", [(name,) for name in gone])
 
     async def run(self, namespaces: Namespaces) -> None:
-        """Flush once a second (or SHARE times the last flush's loop time), until cancelled."""
+        """Flush once a second, until cancelled; after a long flush, wait as long as its child took
+        (a child is then alive half the time at most), or SHARE times what the loop paid."""
         while True:
-            await asyncio.sleep(max(INTERVAL, SHARE * self.last_flush_seconds))
+            await asyncio.sleep(max(INTERVAL, self.last_child_seconds, SHARE * self.last_flush_seconds))
             await self.flush(namespaces)
 
     def close(self) -> None:
