@@ -83,8 +83,9 @@ soak: $(STAMP)
 	$(PY) bench/soak.py
 
 # The long fuzz campaign: schemathesis cases from the providers' own specs, 1,000+ per provider.
+# Also the CubePay fuzz (FUZZ_CASES cases) and the action-sequence machines (FUZZ_CASES / 10 runs each).
 fuzz: $(STAMP)
-	FUZZ_CASES=$${FUZZ_CASES:-1000} $(PY) -m pytest -p no:cacheprovider -q tests/test_fuzz_specs.py
+	FUZZ_CASES=$${FUZZ_CASES:-1000} $(PY) -m pytest -p no:cacheprovider -q tests/test_fuzz_specs.py tests/test_fuzz_machines.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sandbox tests bench examples

@@ -29,6 +29,7 @@ from sandbox.namespaces import DEFAULT, PREFIX, Full, InvalidName, Limits, Names
 from sandbox.registry import PROVIDERS, ScenarioModel
 from sandbox.responses import to_response
 from sandbox.state import Sandbox, Settings
+from sandbox.statedir import StateDir
 
 __all__ = ["ScenarioModel", "Settings", "create_app", "new_sandbox"]
 
@@ -40,30 +41,46 @@ def new_sandbox(settings: Settings | None = None) -> Sandbox:
     return sandbox
 
 
-def create_app(settings: Settings | None = None, limits: Limits | None = None) -> NamespaceRouter:
+def create_app(
+    settings: Settings | None = None, limits: Limits | None = None, state_dir: str | None = None
+) -> NamespaceRouter:
+    """The app; with `state_dir`, every namespace stored there is loaded (StateDirError if it cannot be)."""
     namespaces = Namespaces(settings or Settings(scenario=ScenarioModel()), PROVIDERS, limits)
+    storage = None
+    if state_dir is not None:
+        storage = StateDir(state_dir)
+        storage.open(namespaces)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tick = namespaces.settings.tick_seconds
-        task = asyncio.create_task(namespaces.courier.run(namespaces.sandboxes, tick))
+        tasks = [asyncio.create_task(namespaces.courier.run(namespaces.sandboxes, tick))]
+        if storage is not None:
+            tasks.append(asyncio.create_task(storage.run(namespaces)))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if storage is not None:  # a graceful stop loses nothing
+                await storage.flush(namespaces, final=True)
+                storage.close()
 
-    mounts: list[BaseRoute] = [Mount("/_sandbox", routes=control.ROUTES)]
+    mounts: list[BaseRoute] = [pipeline.any_path(Mount("/_sandbox", routes=control.ROUTES))]
     mounts += [Route("/", _landing, methods=_ANY), Route("/favicon.ico", ui.favicon, methods=["GET"])]
-    mounts += [Mount(f"/{name}", routes=pipeline.routes(provider)) for name, provider in PROVIDERS.items()]
+    mounts += [
+        pipeline.any_path(Mount(f"/{name}", routes=pipeline.routes(provider))) for name, provider in PROVIDERS.items()
+    ]
     app = Starlette(
         routes=mounts,
         lifespan=lifespan,
         middleware=[Middleware(CORS)],  # the browser SDKs call the API cross-origin (cors.py)
-        exception_handlers={404: _not_found, PayloadTooLarge: _too_large},
+        exception_handlers={404: _not_found, 405: _not_allowed, PayloadTooLarge: _too_large},
     )
     app.state.namespaces = namespaces
+    app.state.storage = storage
     app.state.sandbox = namespaces.default  # the default namespace, for tools that hold the app
     return NamespaceRouter(app, namespaces)
 
@@ -82,8 +99,12 @@ class NamespaceRouter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             if scope["type"] == "http":
-                scope["sandbox"] = self.namespaces.used(DEFAULT)
-                await self._dispatch(scope, "", scope["path"], receive, send)
+                scope["sandbox"] = default = self.namespaces.used(DEFAULT)
+                default.dirty = True
+                try:
+                    await self._dispatch(scope, "", scope["path"], receive, send)
+                finally:  # and again when done: a flush may have run while it awaited
+                    default.dirty = True
                 return
             await self.app(scope, receive, send)
             return
@@ -104,7 +125,11 @@ class NamespaceRouter:
         inner = {**scope, "root_path": root, "sandbox": sandbox}
         if not slash:  # /ns/{name} itself: the namespace's root
             inner["path"] = root + "/"
-        await self._dispatch(inner, root, f"/{rest}", receive, send)
+        sandbox.dirty = True
+        try:
+            await self._dispatch(inner, root, f"/{rest}", receive, send)
+        finally:
+            sandbox.dirty = True
 
     async def _dispatch(self, scope: Scope, root: str, route_path: str, receive: Receive, send: Send) -> None:
         """A provider operation straight to the pipeline (pipeline.Table); anything else to Starlette."""
@@ -162,6 +187,17 @@ async def _landing(request: Request) -> Response:
     if ui.wants_html(request):
         return await ui.landing(request)
     return await _not_found(request, None)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    """A control route asked with another method: 405 with every method its path takes in `Allow`
+    (a path may have a route per method, and Starlette names only the first's), or, for a plain
+    OPTIONS, 204 with the same `Allow` (a CORS preflight never gets here: cors.py answers it)."""
+    allowed = pipeline.allowed_methods(control.ROUTES, request.scope)
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
+    message = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}"
+    return JSONResponse({"error": "method_not_allowed", "message": message}, 405, headers={"Allow": ", ".join(allowed)})
 
 
 async def _not_found(request: Request, exc: Exception | None) -> JSONResponse:

@@ -27,6 +27,10 @@ class Capped(OrderedDict[K, V]):
         while len(self) > self.cap:
             self.popitem(last=False)
 
+    def __reduce__(self) -> Any:
+        # OrderedDict's would call Capped() with no cap and then set the items before the cap came back.
+        return (type(self), (self.cap,), None, None, iter(self.items()))
+
     def setdefault(self, key: K, default: V = None) -> V:  # type: ignore[assignment]
         if key in self:
             return self[key]

@@ -40,6 +40,7 @@ class Sandboxed(Outbox, Protocol):
     """A sandbox the live loop serves: an outbox with its own dispatcher."""
 
     dispatcher: Dispatcher
+    dirty: bool  # changed since `--state-dir` last wrote it
 
 
 MAX_ROUNDS = 10_000  # a bound on one catch-up; every delivery has a finite schedule anyway
@@ -66,9 +67,10 @@ class Courier:
                     pass
                 self.wake.clear()
                 for sandbox in sandboxes():
-                    sandbox.expire_due()
-                    if not sandbox.webhooks.quiet:
-                        await sandbox.dispatcher.deliver_due(sandbox)
+                    if sandbox.expire_due():
+                        sandbox.dirty = True
+                    if not sandbox.webhooks.quiet and await sandbox.dispatcher.deliver_due(sandbox):
+                        sandbox.dirty = True
         finally:
             self.live = False
             client, self.client = self.client, None
@@ -90,15 +92,22 @@ class Dispatcher:
     def nudge(self) -> None:
         self.courier.wake.set()
 
-    async def deliver_due(self, sandbox: Outbox) -> list[Delivery]:
-        """Attempt everything due now, then whatever that unblocks, until nothing is due."""
+    async def deliver_due(self, sandbox: Outbox, force: bool = False) -> list[Delivery]:
+        """Attempt everything due now, then whatever that unblocks, until nothing is due. `force`
+        (the control API's flush): the first round attempts every pending delivery that is next
+        in its order now, whatever its backoff; what that unblocks or fails waits as usual."""
         done: list[Delivery] = []
         async with self._round:
-            for _ in range(MAX_ROUNDS):
-                due = sandbox.webhooks.due(sandbox.clock.now())
+            for round_number in range(MAX_ROUNDS):
+                now = sandbox.clock.now()
+                due = sandbox.webhooks.due(now, force=force and round_number == 0)
                 if not due:
                     break
-                await asyncio.gather(*(self._attempt(sandbox, delivery) for delivery in due))
+                # forced: ahead of its schedule (what was due anyway is not marked)
+                early = [force and delivery.next_at is not None and delivery.next_at > now for delivery in due]
+                await asyncio.gather(
+                    *(self._attempt(sandbox, each, ahead) for each, ahead in zip(due, early, strict=True))
+                )
                 done.extend(due)
                 for delivery in due:
                     if delivery.state == DELIVERED:
@@ -107,15 +116,22 @@ class Dispatcher:
             self._on_attempts()
         return done
 
-    async def _attempt(self, sandbox: Outbox, delivery: Delivery) -> None:
-        at = delivery.next_at or sandbox.clock.now()
+    async def attempt_now(self, sandbox: Outbox, delivery: Delivery) -> None:
+        """One attempt of `delivery` now, whatever its backoff and the deliveries before it (the
+        control API's redeliver), marked forced."""
+        async with self._round:
+            await self._attempt(sandbox, delivery, forced=True)
+
+    async def _attempt(self, sandbox: Outbox, delivery: Delivery, forced: bool = False) -> None:
+        now = sandbox.clock.now()
+        at = now if forced else (delivery.next_at or now)
         number = len(delivery.attempts) + 1
         if delivery.policy.signs_each_attempt:  # a receiver checks the signed time against its own clock
             delivery.sign(sandbox.clock.wall())
         if delivery.url is None:
             verified = delivery.policy.verify(delivery.body, delivery.headers, delivery.secret)
             sandbox.webhooks.receive(delivery.inbox, _inbox_entry(delivery, verified=verified))
-            delivery.record(Attempt(number, at, f"inbox:{delivery.inbox}", 200, None, 0.0))
+            delivery.record(Attempt(number, at, f"inbox:{delivery.inbox}", 200, None, 0.0, forced))
             _log(delivery, verified)
             return
         # httpx (and a client, whose TLS context loads the CA bundle) only once a webhook goes to a
@@ -141,7 +157,7 @@ class Dispatcher:
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
         latency = (time.perf_counter() - started) * 1000
-        delivery.record(Attempt(number, at, delivery.url, status, error, latency))
+        delivery.record(Attempt(number, at, delivery.url, status, error, latency, forced))
         _log(delivery, None)
 
 

@@ -46,6 +46,8 @@ class NotFound(SandboxError):
 class MethodNotAllowed(SandboxError):
     code = "method_not_allowed"
 
+    allow: tuple[str, ...] = ()  # the methods the path takes, when known: the 405's `Allow` header
+
 
 class InvalidRequest(SandboxError):
     """The request is well-formed JSON but breaks a rule; `fields` says which."""

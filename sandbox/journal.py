@@ -101,6 +101,14 @@ class Journal:
         self._next = 1
         self._on_record = on_record  # live views' change notification (changes.py)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A snapshot (persist.py) keeps the entries, not the live views' callback: the sandbox
+        that restores it attaches its own (`listen`)."""
+        return {**self.__dict__, "_on_record": None}
+
+    def listen(self, on_record: Callable[[], None] | None) -> None:
+        self._on_record = on_record
+
     def record(self, entry: Entry) -> None:
         entry.id = self._next
         self._next += 1

@@ -162,5 +162,12 @@ class Namespaces:
         """A snapshot: a namespace dropped meanwhile finishes what it was doing, unseen."""
         return iter([space.sandbox for space in self._spaces.values()])
 
+    def named(self) -> tuple[tuple[str, Sandbox], ...]:
+        return tuple((name, space.sandbox) for name, space in self._spaces.items())
+
+    def name_of(self, sandbox: Sandbox) -> str | None:
+        """The name of the namespace `sandbox` is (a control route knows only its sandbox)."""
+        return next((name for name, space in self._spaces.items() if space.sandbox is sandbox), None)
+
     def __len__(self) -> int:
         return len(self._spaces)

@@ -20,14 +20,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from sandbox import jsonwire, rawheaders
@@ -41,6 +42,7 @@ from sandbox.ratelimit import RateLimiter
 from sandbox.responses import to_response
 from sandbox.store import Remembered
 
+AnyRoute = TypeVar("AnyRoute", Route, Mount)
 log = logging.getLogger("sandbox")
 
 
@@ -255,6 +257,8 @@ async def _flow(runtime: Runtime, request: Request, call: Call, op: Operation | 
         reply = commit(runtime, call, op)
     except SandboxError as error:
         reply = call.render(error)
+        if isinstance(error, MethodNotAllowed) and error.allow:  # RFC 9110 15.5.6: a 405 lists what is allowed
+            reply.headers["Allow"] = ", ".join(error.allow)
     except Exception:  # a bug, not bad input: log it and answer in the provider's own envelope
         log.exception("unhandled error in %s %s", call.provider.name, call.operation)
         reply = call.render(SandboxError("internal error"))
@@ -262,11 +266,13 @@ async def _flow(runtime: Runtime, request: Request, call: Call, op: Operation | 
 
 
 def _unmatched(call: Call, scope: Scope) -> SandboxError:
-    """Unknown path under the provider's prefix: 405 if another method would match, else 404."""
-    for route in routes_of(call.provider):
-        match, _ = route.matches({**scope, "method": "__none__"})
-        if match is Match.PARTIAL:
-            return MethodNotAllowed("Method Not Allowed")
+    """Unknown path under the provider's prefix: 405 (with the methods that would match) if
+    another method would match, else 404."""
+    allowed = allowed_methods(routes_of(call.provider), scope)
+    if allowed:
+        refused = MethodNotAllowed("Method Not Allowed")
+        refused.allow = tuple(allowed)
+        return refused
     return NotFound("Not Found")
 
 
@@ -312,19 +318,42 @@ async def serve_matched(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
+def allowed_methods(table: list[Route], scope: Scope) -> list[str]:
+    """The methods the routes of `table` whose path matches the request's accept (HEAD with GET,
+    as Starlette answers it), in a fixed order; empty when no path matches."""
+    methods: set[str] = set()
+    for route in table:
+        match, _ = route.matches({**scope, "method": "__none__"})
+        if match is Match.PARTIAL and route.methods:
+            methods |= route.methods
+    return sorted(methods)
+
+
+def any_path(route: AnyRoute) -> AnyRoute:
+    """The route, its path matched across any character: an id with an encoded newline (`%0A`)
+    still reaches it, and so the provider's own 404, not the app's (Starlette's `.` stops at `\n`)."""
+    route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return route
+
+
 def routes_of(provider: ProviderSpec) -> list[Route]:
     return [Route(op.path, _endpoint(provider, op), methods=[op.method], name=op.name) for op in provider.operations]
 
 
 def routes(provider: ProviderSpec) -> list[Route]:
-    """Starlette routes for the provider's table, plus a catch-all that renders 404/405 its way."""
+    """Starlette routes for the provider's table, plus a catch-all that renders 404/405 its way
+    and answers a plain OPTIONS (not a CORS preflight, which cors.py answers) with `Allow`."""
 
     async def unmatched(request: Request) -> Response:
         runtime = runtime_of(request)
+        if request.method == "OPTIONS":
+            allowed = allowed_methods(routes_of(provider), request.scope)
+            if allowed:
+                return Response(status_code=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
         return await run(runtime, request, start_call(runtime, request, provider, "unmatched"), None)
 
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    return [*routes_of(provider), Route("/{rest:path}", unmatched, methods=methods)]
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return [*routes_of(provider), any_path(Route("/{rest:path}", unmatched, methods=methods))]
 
 
 def _endpoint(provider: ProviderSpec, op: Operation) -> Callable[[Request], Any]:

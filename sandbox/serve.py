@@ -89,6 +89,13 @@ OPTIONS = (
         seconds,
         "seconds after which an unused namespace is dropped",
     ),
+    Option(
+        "--state-dir",
+        "SANDBOX_STATE_DIR",
+        None,
+        str,
+        "keep every namespace's state in this directory (SQLite), so a restart goes on where it stopped",
+    ),
     Option("--log-level", "SANDBOX_LOG_LEVEL", "info", str, "uvicorn's log level: debug, info, warning, error"),
     Option(
         "--log-format",
@@ -103,6 +110,7 @@ EXAMPLES = """examples:
   sandbox serve                                   # http://127.0.0.1:4242, the default scenario
   sandbox serve --port 8000 --seed 1 --scenario payviox-rate-limit-per-customer
   SANDBOX_PORT=8000 SANDBOX_SEED=1 sandbox serve  # the same through the environment
+  sandbox serve --state-dir .sandbox-state        # sessions, clocks and webhook retries survive a restart
 """
 
 
@@ -167,12 +175,16 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
     from sandbox.app import create_app
     from sandbox.namespaces import Limits
     from sandbox.state import Settings
+    from sandbox.statedir import StateDirError
 
     try:
         scenario = load(options["scenario"])
         settings = Settings(scenario=scenario, seed=options["seed"], max_sessions=options["max_sessions"])
         limits = Limits(options["max_namespaces"], options["namespace_idle"])
-        app = create_app(settings, limits)  # builds the scenario's fixtures, which may fail
+        app = create_app(settings, limits, options["state_dir"])  # builds the scenario's fixtures, which may fail
+    except StateDirError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as error:
         print(f"sandbox: {problem(options['scenario'] or '<default>', error)}", file=sys.stderr)
         return 2

@@ -92,6 +92,9 @@ class Sandbox:
         # Contract coverage outlives reset() and scenario loads: a suite resets before every test
         # and reads the total once (POST /_sandbox/coverage/reset starts afresh).
         self.coverage = Coverage(providers)
+        # Changed since `--state-dir` last wrote it (statedir.py): set by every request and by the
+        # live loop when it expired or sent something; cleared by the write.
+        self.dirty = True
         # Per provider, the states a session never leaves: reaching one makes it first to go when the store is full.
         self.settled_states = {name: settled_states(provider.lifecycle) for name, provider in providers.items()}
         self.reset()

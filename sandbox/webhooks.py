@@ -79,9 +79,10 @@ class Attempt:
     status: int | None
     error: str | None
     latency_ms: float
+    forced: bool = False  # made now by a flush or redeliver of the control API, whatever the backoff
 
     def public(self) -> dict[str, Any]:
-        return {
+        shown = {
             "number": self.number,
             "at": iso(self.at),
             "url": self.url,
@@ -89,6 +90,9 @@ class Attempt:
             "error": self.error,
             "latency_ms": round(self.latency_ms, 1),
         }
+        if self.forced:  # only then: the log of scheduled attempts reads as it always did
+            shown["forced"] = True
+        return shown
 
 
 @dataclass(slots=True)
@@ -282,8 +286,9 @@ class Webhooks:
         self._deliveries[copy.id] = copy
         return copy
 
-    def due(self, now: datetime) -> list[Delivery]:
-        """Deliveries whose attempt is due, at most one per session and endpoint: the oldest still pending."""
+    def due(self, now: datetime, force: bool = False) -> list[Delivery]:
+        """Deliveries whose attempt is due, at most one per session and endpoint: the oldest still
+        pending. `force`: that one whatever its backoff (a reordered one still waits its hold)."""
         blocked: set[tuple[str, str, str]] = set()
         ready = []
         pending = False
@@ -297,7 +302,7 @@ class Webhooks:
             if key in blocked:
                 continue
             blocked.add(key)
-            if delivery.next_at is not None and delivery.next_at <= now:
+            if force or (delivery.next_at is not None and delivery.next_at <= now):
                 ready.append(delivery)
         self.quiet = not pending
         return ready

@@ -68,7 +68,8 @@ async def test_bad_bodies_at_every_control_route_never_get_a_500(method: str, pa
             assert response.status_code < 500, (label, response.text[:300])
             if label == "too large" and (method, path) in READS_A_BODY:
                 assert response.status_code == 413, response.text[:300]
-            assert isinstance(response.json(), dict)
+            if (method, path) != ("GET", "/snapshot"):  # the one binary answer: the state file
+                assert isinstance(response.json(), dict)
 
 
 async def test_the_clock_refuses_durations_and_instants_past_what_it_can_hold(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from sandbox import ui
-from sandbox.control import clock, coverage, namespaces, scenario, sessions, webhooks
+from sandbox.control import clock, coverage, namespaces, scenario, sessions, snapshot, webhooks
 
 _ROUTES = [
     Route("/health", scenario.health, methods=["GET"]),
@@ -21,6 +21,8 @@ _ROUTES = [
     Route("/scenario", scenario.show, methods=["GET"]),
     Route("/scenario", scenario.load, methods=["PUT"]),
     Route("/providers", sessions.providers, methods=["GET"]),
+    Route("/snapshot", snapshot.download, methods=["GET"]),
+    Route("/snapshot", snapshot.restore, methods=["PUT"]),
     Route("/namespaces", namespaces.listing, methods=["GET"]),
     Route("/namespaces/{name}", namespaces.drop, methods=["DELETE"]),
     Route("/{provider}/sessions", sessions.sessions, methods=["GET"]),

@@ -1,8 +1,8 @@
 """The control plane's webhook routes: the delivery log, redelivery, endpoints and inboxes.
 
     GET  /_sandbox/webhooks[?provider=&session_id=&event=&state=&merchant=]   every delivery and attempt
-    POST /_sandbox/webhooks/flush                     attempt everything due now (tests on the ASGI transport)
-    POST /_sandbox/webhooks/{id}/redeliver            send the same body again, as a new delivery
+    POST /_sandbox/webhooks/flush                     attempt every pending delivery now, whatever its backoff
+    POST /_sandbox/webhooks/{id}/redeliver            send the same body again now, as a new delivery
     GET  /_sandbox/webhooks/endpoints                 where each merchant's webhooks go
     PUT  /_sandbox/webhooks/endpoints/{provider}/{merchant}   {"url", "secret", "events"}
     PUT  /_sandbox/inbox/{name}                       {"provider", "secret"}: what signature to expect
@@ -43,7 +43,7 @@ async def deliveries(request: Request) -> Response:
 async def flush(request: Request) -> Response:
     sandbox = sandbox_of(request)
     sandbox.expire_due()
-    done = await sandbox.dispatcher.deliver_due(sandbox)
+    done = await sandbox.dispatcher.deliver_due(sandbox, force=True)  # each such attempt is marked forced
     return json_response({"attempted": [delivery.id for delivery in done]})
 
 
@@ -53,6 +53,7 @@ async def redeliver(request: Request) -> Response:
     if original is None:
         return error(404, "not_found", f"no delivery {request.path_params['delivery_id']!r}")
     copy = sandbox.webhooks.redeliver(original, sandbox.clock.now())
+    await sandbox.dispatcher.attempt_now(sandbox, copy)  # not after the session's deliveries waiting out a backoff
     await sandbox.dispatcher.deliver_due(sandbox)
     return json_response(copy.public())
 
