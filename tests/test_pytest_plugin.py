@@ -265,16 +265,14 @@ def test_no_warnings_from_the_sandbox_and_a_shipped_scenario_by_name(pytester: p
         """
 import pytest
 
-import sys
-
 import httpx
 
 @pytest.mark.sandbox(scenario="payviox-rate-limit-per-customer", strict=False)
 def test_named(sandbox):
     assert sandbox.http.get("/_sandbox/scenario").json()["scenario"]["name"] == "payviox-rate-limit-per-customer"
-    # Starlette's TestClient warns about httpx (and is an httpx2 client where httpx2 is installed)
-    assert "starlette.testclient" not in sys.modules
-    assert isinstance(sandbox.http, httpx.Client)
+    # Starlette's TestClient warns about httpx (and is an httpx2 client where httpx2 is installed):
+    # the handle's client is httpx's own (another test of this process may have imported TestClient)
+    assert type(sandbox.http) is httpx.Client
 """
         + PAY_FLOW
     )
