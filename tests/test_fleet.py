@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from sandbox.threaded import free_port
+from tests.support.apps import wait_until_answers
 from tests.support.payviox_calls import SECRET, order
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,18 +27,6 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = pytest.mark.skipif(
     not Path(NGINX).exists(), reason="Debian's nginx is not installed (make test installs it)"
 )
-
-
-def _wait(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/_sandbox/health", timeout=1).raise_for_status()
-            return
-        except httpx.HTTPError:
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, f"{url} did not answer"
-            time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +71,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for url, process in zip(urls, shards, strict=True):
-            _wait(url, process)
-        _wait(f"http://127.0.0.1:{proxy_port}", nginx)
+            wait_until_answers(url, process)
+        wait_until_answers(f"http://127.0.0.1:{proxy_port}", nginx)
         yield f"http://127.0.0.1:{proxy_port}", urls
     finally:
         for process in [nginx, *shards]:

@@ -12,15 +12,14 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from sandbox.threaded import free_port
+from tests.support.apps import wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"(?:<!-- readme-test: (?P<marker>[^>]*) -->\n)?```sh\n(?P<code>.*?)```", re.DOTALL)
@@ -65,15 +64,7 @@ def server() -> Iterator[str]:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/_sandbox/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert process.poll() is None, process.communicate()[1]
-                assert time.monotonic() < deadline, "sandbox serve did not answer"
-                time.sleep(0.05)
+        wait_until_answers(url, process)
         yield url
     finally:
         process.terminate()

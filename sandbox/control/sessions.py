@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from sandbox import pipeline
 from sandbox.clock import iso
-from sandbox.contract import Operation
+from sandbox.contract import Operation, ProviderSpec
 from sandbox.control._http import error, json_response, no_provider, provider_of, sandbox_of
+from sandbox.state import Sandbox
 
 
 async def requests(request: Request) -> Response:
@@ -51,27 +52,41 @@ async def providers(request: Request) -> Response:
     return json_response({"providers": listed})
 
 
-async def sessions(request: Request) -> Response:
+def _current(request: Request) -> tuple[ProviderSpec, Sandbox] | None:
+    """The provider the path names and the request's sandbox, with what came due expired (the
+    reads show sessions as of now); None for an unknown provider."""
     provider = provider_of(request)
     if provider is None:
-        return no_provider(request)
+        return None
     sandbox = sandbox_of(request)
     sandbox.expire_due()
+    return provider, sandbox
+
+
+def _root(request: Request) -> str:
+    """The namespace's path prefix: the paths a session's view hands out carry it."""
+    root: str = request.scope.get("app_root_path", "")
+    return root
+
+
+async def sessions(request: Request) -> Response:
+    found = _current(request)
+    if found is None:
+        return no_provider(request)
+    provider, sandbox = found
     records = sandbox.store.of_provider(provider.name)
-    root = request.scope.get("app_root_path", "")  # a namespace's prefix: the paths it hands out carry it
-    return json_response({"sessions": [provider.describe(record, root) for record in records]})
+    return json_response({"sessions": [provider.describe(record, _root(request)) for record in records]})
 
 
 async def session(request: Request) -> Response:
-    provider = provider_of(request)
-    if provider is None:
+    found = _current(request)
+    if found is None:
         return no_provider(request)
-    sandbox = sandbox_of(request)
-    sandbox.expire_due()
+    provider, sandbox = found
     record = sandbox.store.get(provider.name, request.path_params["session_id"])
     if record is None:
         return error(404, "not_found", f"no {provider.name} session {request.path_params['session_id']!r}")
-    body = provider.describe(record, request.scope.get("app_root_path", ""))
+    body = provider.describe(record, _root(request))
     body["history"] = [
         {"action": step.action, "from": step.before, "to": step.after, "at": iso(step.at)} for step in record.history
     ]

@@ -10,7 +10,6 @@ browser. Screenshots go to test-artifacts/ for a reviewer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,22 +18,10 @@ import pytest
 from sandbox.threaded import serve_in_thread
 from tests.support.apps import make_app
 from tests.support.cdp_calls import ACME, BASE, session_body
+from tests.support.chromium import ARTIFACTS, chromium, requires_chromium
 from tests.support.payviox_calls import SECRET, order
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed"),
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+pytestmark = [pytest.mark.browser, requires_chromium]
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
 
 
@@ -46,14 +33,8 @@ def server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))

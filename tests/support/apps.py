@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from typing import Any
 
 import httpx
@@ -29,3 +31,17 @@ def make_app(
 
 def client_for(app: Starlette, peer: tuple[str, int] = PEER) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=peer), base_url="http://sandbox.test")
+
+
+def wait_until_answers(url: str, process: subprocess.Popen[str], seconds: float = 30) -> None:
+    """Until the server `process` started answers `/_sandbox/health` at `url`; fails with its
+    stderr if it exits first, or after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{url}/_sandbox/health", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, f"{url} did not answer"
+            time.sleep(0.05)
