@@ -170,8 +170,11 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
     except ValueError as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
+    import asyncio
+
     import uvicorn
 
+    from sandbox import collector
     from sandbox.app import create_app
     from sandbox.namespaces import Limits
     from sandbox.state import Settings
@@ -195,6 +198,7 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
             await super().startup(sockets)
             if self.started:  # bound: only now is the banner true
                 print(line, flush=True)
+                self.collecting = asyncio.create_task(collector.collect_when_idle())
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             from sandbox.ui import close_streams
@@ -202,7 +206,7 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
             close_streams()  # an open dashboard's event stream would hold the graceful shutdown forever
             super().handle_exit(sig, frame)
 
-    _tune_gc()
+    collector.tune()
     from sandbox import console
 
     console.configure(options["log_format"], options["log_level"])
@@ -215,22 +219,3 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
     )
     Server(config).run()
     return 0
-
-
-def _tune_gc() -> None:
-    """Keep the cycle collector's pauses off the request path of a long-running server.
-
-    Every stored session adds a few objects, and with CPython's default thresholds each full
-    collection rescans them all: under load, pauses of 100-200 ms every few seconds (the p99 of
-    `make bench`). What was loaded at startup never dies, so freeze it out of every later scan;
-    and collect the middle generation less often, so far fewer full collections come due.
-
-    The young generation stays small: a young collection's pause grows with its size, and with
-    20,000 objects (this function's earlier threshold) some took 25-40 ms, the p99 of the bench.
-    1,000 young objects, a middle collection every 1,000 young ones (as often as before: every
-    million allocations) measured 5 ms at most, less collector time in all, p99 33 -> 16 ms.
-    """
-    import gc
-
-    gc.freeze()  # without a collect first: startup's few KiB of garbage are not worth its time to first answer
-    gc.set_threshold(1_000, 1_000, 100)

@@ -1,0 +1,72 @@
+"""When a long-running `sandbox serve` lets CPython's cycle collector run: what survives goes
+out of its scans, and full collections wait for a quiet moment.
+
+Why. Stored sessions, logs and journals live for minutes to hours; CPython's collector scans
+every tracked object of a generation each time it collects it. Left to its thresholds, the
+middle and old generations fill with that state, and a collection of them scans all of it:
+with the young threshold at 1,000 and the middle one at 1,000, a middle collection after
+~100,000 `POST /payviox/session` scanned 327,000 objects and took 251 ms of CPU, every client
+waiting (the p99 of `make bench`); a full one grows with every stored session.
+
+What. The request path leaves no reference cycles behind (tests/test_collector.py runs every
+provider's flows under `gc.DEBUG_SAVEALL` and finds no garbage), so what survives two young
+collections is state, and a scan of it finds nothing to free. So after every middle
+collection its survivors are frozen (`gc.freeze`, the permanent generation no automatic
+collection scans; made for forking servers): young and middle collections stay small whatever
+is stored, and an old one has almost nothing to scan. Frozen objects that die are still freed
+at once by reference counting, as every acyclic object is.
+
+A cycle that forms in frozen state, or dies there, is freed only by a full collection of
+everything, which `collect_when_idle` runs when anything was frozen since the last one: once
+the server has allocated nothing for a second (no young collection came due), at most every
+`QUIET_EVERY` seconds, and at least every `LONGEST` seconds under uninterrupted load. The pause
+(about a second per million stored objects) then falls where no client waits, or rarely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from typing import Any
+
+YOUNG = 1_000  # allocations between young collections
+MIDDLE = 10  # young collections between middle ones: a middle one scans ~10 young ones' survivors
+QUIET_EVERY = 60.0  # seconds between full collections at most, when the server is idle
+LONGEST = 3_600.0  # seconds between full collections at most, under uninterrupted load
+
+
+def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
+    if phase == "stop" and info["generation"] >= 1:
+        gc.freeze()
+
+
+def tune() -> None:
+    """Freeze what startup loaded (it never dies) and every later middle collection's survivors."""
+    gc.freeze()  # without a collect first: startup's few KiB of garbage are not worth the time to first answer
+    gc.set_threshold(YOUNG, MIDDLE, MIDDLE)
+    if _freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(_freeze_survivors)
+
+
+def collect_all() -> int:
+    """A full collection of everything, the frozen state included; what survives is frozen again."""
+    gc.unfreeze()
+    found = gc.collect()
+    gc.freeze()
+    return found
+
+
+async def collect_when_idle(tick: float = 1.0) -> None:
+    """Run `collect_all` in the first quiet second after QUIET_EVERY, or after LONGEST regardless."""
+    loop = asyncio.get_running_loop()
+    last, frozen = loop.time(), gc.get_freeze_count()
+    young = gc.get_stats()[0]["collections"]
+    while True:
+        await asyncio.sleep(tick)
+        now, seen = loop.time(), gc.get_stats()[0]["collections"]
+        quiet, young = seen == young, seen
+        grown = gc.get_freeze_count() > frozen  # nothing new frozen: nothing new to look at
+        if grown and ((quiet and now - last >= QUIET_EVERY) or now - last >= LONGEST):
+            collect_all()
+            last, frozen = loop.time(), gc.get_freeze_count()
+            young = gc.get_stats()[0]["collections"]
