@@ -92,7 +92,7 @@ class NamespaceRouter:
         self.app = app
         self.namespaces = namespaces
         self.table = pipeline.Table(PROVIDERS)
-        self.matched = CORS(pipeline.serve_matched)  # a provider operation: the same CORS, no router
+        self.matched = pipeline.serve_matched  # a provider operation: no router, CORS's headers added by it
         self.state = app.state  # as Starlette's, for tests and tools that reach the app's state
         self._refusals: Sandbox | None = None  # renders refusals in a provider's envelope
 

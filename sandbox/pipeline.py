@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from starlette.datastructures import URL
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from sandbox import jsonwire, rawheaders
+from sandbox import cors, jsonwire, rawheaders
 from sandbox.contract import MALFORMED, Call, Headers, Operation, ProviderSpec, Reply, Services
 from sandbox.coverage import Coverage
 from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError
@@ -195,21 +195,32 @@ def _origin(scheme: str, host: str | None, server: tuple[str, int] | None, root:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    declared = rawheaders.get(request.scope, b"content-length")
+    return await receive_body(request.scope, request.receive, limit)
+
+
+async def receive_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The request body, refused past `limit` (declared or sent). Straight from the ASGI
+    messages: Starlette's `Request.stream()` is an async generator and a Request object per
+    call, the same bytes for more instructions on every request."""
+    declared = rawheaders.get(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request bodies are limited to {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"request bodies are limited to {limit} bytes")
+        if not message.get("more_body", False):
+            return chunk if not chunks else b"".join([*chunks, chunk])
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
-def start_call(runtime: Runtime, request: Request, provider: ProviderSpec, operation: str) -> Call:
-    scope = request.scope
+def start_call(runtime: Runtime, scope: Scope, provider: ProviderSpec, operation: str) -> Call:
     path = scope["path"]
     raw_path = scope.get("raw_path")
     return Call(  # positional: this runs on every request, and keywords cost more
@@ -235,20 +246,20 @@ def runtime_of(request: Request) -> Runtime:
     return found
 
 
-async def run(runtime: Runtime, request: Request, call: Call, op: Operation | None) -> Response:
+async def run(runtime: Runtime, scope: Scope, receive: Receive, call: Call, op: Operation | None) -> Response:
     """Run one request through the flow; `op` is None for an unmatched path or method."""
-    response = await _flow(runtime, request, call, op)
+    response = await _flow(runtime, scope, receive, call, op)
     if not runtime.faults.rules:  # no scenario fault armed (the usual case): nothing to try
         return response
     return await runtime.faults.after_commit(call, response)  # scenario fault, after commit
 
 
-async def _flow(runtime: Runtime, request: Request, call: Call, op: Operation | None) -> Response:
+async def _flow(runtime: Runtime, scope: Scope, receive: Receive, call: Call, op: Operation | None) -> Response:
     try:
-        call.raw = await read_body(request, runtime.body_limit)
+        call.raw = await receive_body(scope, receive, runtime.body_limit)
         call.body = parse_json(call.raw)
         if op is None:
-            raise _unmatched(call, request.scope)
+            raise _unmatched(call, scope)
         admit(runtime, call, op)
         if runtime.faults.rules:
             injected = await runtime.faults.before_commit(call, op)  # scenario fault, before commit
@@ -285,6 +296,8 @@ class Table:
     else (an unknown path, a method no route takes, a CORS preflight) goes through the Starlette
     app, whose catch-all answers it in the provider's own envelope. It saves ~20 % of a request's
     instructions: two middleware layers, two routers and a mount, each with its own scope copy.
+    A matched request is no CORS preflight (no operation takes OPTIONS), so `serve_matched` adds
+    the CORS layer's headers itself.
     """
 
     def __init__(self, providers: Mapping[str, ProviderSpec]) -> None:
@@ -312,9 +325,9 @@ class Table:
 async def serve_matched(scope: Scope, receive: Receive, send: Send) -> None:
     """An ASGI app for a request `Table.match` matched: `scope["operation"]` says which."""
     provider, op = scope["operation"]
-    request = Request(scope, receive)
     runtime: Runtime = scope["sandbox"]
-    response = await run(runtime, request, start_call(runtime, request, provider, op.name), op)
+    response = await run(runtime, scope, receive, start_call(runtime, scope, provider, op.name), op)
+    cors.decorate(rawheaders.first(scope["headers"], b"origin"), response.raw_headers)
     await response(scope, receive, send)
 
 
@@ -350,7 +363,8 @@ def routes(provider: ProviderSpec) -> list[Route]:
             allowed = allowed_methods(routes_of(provider), request.scope)
             if allowed:
                 return Response(status_code=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
-        return await run(runtime, request, start_call(runtime, request, provider, "unmatched"), None)
+        call = start_call(runtime, request.scope, provider, "unmatched")
+        return await run(runtime, request.scope, request.receive, call, None)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return [*routes_of(provider), any_path(Route("/{rest:path}", unmatched, methods=methods))]
@@ -359,6 +373,7 @@ def routes(provider: ProviderSpec) -> list[Route]:
 def _endpoint(provider: ProviderSpec, op: Operation) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         runtime = runtime_of(request)
-        return await run(runtime, request, start_call(runtime, request, provider, op.name), op)
+        call = start_call(runtime, request.scope, provider, op.name)
+        return await run(runtime, request.scope, request.receive, call, op)
 
     return endpoint

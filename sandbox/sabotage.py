@@ -66,6 +66,7 @@ class Truncated(Response):
     def __init__(self, original: Response) -> None:
         super().__init__(b"", original.status_code)
         self.original = original
+        self.raw_headers = original.raw_headers  # one list: headers added to this answer are the original's
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = bytes(self.original.body)

@@ -102,4 +102,5 @@ async def action(request: Request) -> Response:
         return error(404, "not_found", f"{provider.name} has no action {name!r}; it has {sorted(provider.actions)}")
     op = Operation(f"action.{name}", "POST", "", provider.action(name), auth=None)
     sandbox = sandbox_of(request)
-    return await pipeline.run(sandbox, request, pipeline.start_call(sandbox, request, provider, op.name), op)
+    call = pipeline.start_call(sandbox, request.scope, provider, op.name)
+    return await pipeline.run(sandbox, request.scope, request.receive, call, op)
