@@ -148,11 +148,12 @@ class Sandbox:
 
     def merchants(self, provider: str, model: type[S]) -> dict[str, S]:
         # Read on every authenticated request (strict keys, IP rules): built once per scenario,
-        # since a scenario never changes while loaded (loading another one resets).
+        # since a scenario never changes while loaded (loading another one resets). Callers read it only.
         declared = self._declared.get(provider)
         if declared is None:
-            declared = self._declared[provider] = self.scenario.merchants_for(provider)
-        return {name: block for name, block in declared.items() if isinstance(block, model)}
+            found = self.scenario.merchants_for(provider).items()
+            declared = self._declared[provider] = {name: block for name, block in found if isinstance(block, model)}
+        return declared
 
     def emit(self, *transitions: Transition) -> None:
         """Record state changes, and queue the webhooks their providers send for them."""
