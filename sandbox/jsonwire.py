@@ -65,6 +65,9 @@ _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in _BRACKETS)
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
 
 
+_NOT_UTF8_FIRST = (b"\x00", b"\xef", b"\xfe", b"\xff")  # a UTF-16/32 zero byte, or a BOM's first byte
+
+
 def loads(raw: bytes) -> Any:
     """Parse JSON; fractions become `Decimal`, NaN/Infinity and nesting past MAX_DEPTH are refused.
 
@@ -74,8 +77,10 @@ def loads(raw: bytes) -> Any:
     """
     check_depth(raw)
     # What json.loads(raw, parse_float=..., parse_constant=...) does, minus the decoder it would
-    # build on every call (every request body passes through here).
-    return _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
+    # build on every call (every request body passes through here). json.detect_encoding says
+    # UTF-8 for any body whose first two bytes are neither a BOM's nor zero; only the rest asks it.
+    utf8 = raw[:1] not in _NOT_UTF8_FIRST and raw[1:2] != b"\x00"
+    return _DECODER.decode(raw.decode("utf-8" if utf8 else json.detect_encoding(raw), "surrogatepass"))
 
 
 def depth(raw: bytes) -> int:
