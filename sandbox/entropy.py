@@ -20,6 +20,18 @@ ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
 
 
+def _table(alphabet: str) -> bytes:
+    """Byte value -> a character of `alphabet`, for `bytes.translate`."""
+    return bytes(ord(alphabet[value % len(alphabet)]) for value in range(256))
+
+
+# One draw of random bytes mapped through a table: a 32-character id costs ~0.3 µs instead of
+# ~3.4 µs for 32 `choices` draws (a tenth of a create request's CPU). When 256 is not a multiple
+# of the alphabet's size the first characters come up slightly more often (for 36: 8 in 256
+# against 7); ids only need to be reproducible and unlikely to collide, which they still are.
+_TABLES: dict[str, bytes] = {}  # one per alphabet the code names
+
+
 class Entropy:
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -27,7 +39,10 @@ class Entropy:
         self._faker: Faker | None = None
 
     def text(self, length: int, alphabet: str = LOWER_ALNUM) -> str:
-        return "".join(self.rng.choices(alphabet, k=length))
+        table = _TABLES.get(alphabet)
+        if table is None:
+            table = _TABLES[alphabet] = _table(alphabet)
+        return self.rng.randbytes(length).translate(table).decode("ascii")
 
     def hex(self, length: int) -> str:
         return self.text(length, HEX)
