@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import sys
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import proc
+
+# This checkout's sandbox, whatever the venv installed (a shared venv's editable install may be
+# another checkout's): every in-process figure of the bench imports it through this module.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sandbox.app import create_app
 from sandbox.registry import ScenarioModel
@@ -89,9 +94,9 @@ async def drive(app: ASGIApp, body: Callable[[int], bytes], start: int, count: i
             raise RuntimeError(f"request {n} answered {status}, expected {expect}")
 
 
-def bench_app() -> ASGIApp:
+def bench_app(max_sessions: int = Settings.max_sessions) -> ASGIApp:
     scenario = ScenarioModel.model_validate({"clock": {"manual": True}, "providers": RAISED_LIMITS})
-    return create_app(Settings(scenario=scenario, seed=1))
+    return create_app(Settings(scenario=scenario, seed=1, max_sessions=max_sessions))
 
 
 def traced() -> int:
