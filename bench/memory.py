@@ -52,7 +52,7 @@ def invalid_body(n: int) -> bytes:
     return json.dumps({"amount": 1500, "currency": "EUR", "customer": "one-customer"}).encode()  # no order_id
 
 
-async def post(app: ASGIApp, path: str, body: bytes) -> int:
+async def post(app: ASGIApp, path: str, body: bytes, headers: list[tuple[bytes, bytes]] = HEADERS) -> int:
     """One POST through the ASGI app; returns the status."""
     scope = {
         "type": "http",
@@ -64,7 +64,7 @@ async def post(app: ASGIApp, path: str, body: bytes) -> int:
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": b"",
-        "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
+        "headers": [*headers, (b"content-length", str(len(body)).encode())],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 80),
     }
