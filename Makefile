@@ -66,7 +66,7 @@ test: $(STAMP) browser nginx node
 
 # wrk is the load generator (a Python client would be slower than the server it measures).
 # Payviox, CDP (a signed JWT per request) and CubePay creates against a bare route, memory, and
-# nginx to two shards (needs nginx: `make nginx`). About 4 minutes on a 2-vCPU machine.
+# nginx to two shards (needs nginx: `make nginx`). 4-5 minutes on a 2-vCPU machine.
 bench: $(STAMP) nginx
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "installing Debian's wrk for the benchmark"; \
@@ -74,7 +74,7 @@ bench: $(STAMP) nginx
 	$(PY) bench/run.py
 
 # In-process: CPU per POST /payviox/session and memory per session at 0 to 1,000,000 stored
-# sessions (about 2 minutes and 2.5 GB of RAM).
+# sessions (2-5 minutes with the neighbours, 2.2 GB of RAM at most).
 bench-million: $(STAMP)
 	$(PY) bench/million.py
 
