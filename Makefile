@@ -12,7 +12,7 @@ PORT ?= 4242
 SCENARIO ?= default
 PYTEST_ARGS ?= -n auto  # pytest-xdist: the suite is parallel-safe (namespaces, tenants, free ports)
 
-.PHONY: install serve test browser nginx node bench bench-dashboards soak fuzz lint clean
+.PHONY: install serve test browser nginx node bench bench-million bench-dashboards soak fuzz lint clean
 
 # Serving needs the runtime only; tests and lint add their extras on top.
 $(RUNTIME): pyproject.toml
@@ -65,11 +65,18 @@ test: $(STAMP) browser nginx node
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # wrk is the load generator (a Python client would be slower than the server it measures).
-bench: $(STAMP)
+# Payviox, CDP (a signed JWT per request) and CubePay creates against a bare route, memory, and
+# nginx to two shards (needs nginx: `make nginx`). 4-5 minutes on a 2-vCPU machine.
+bench: $(STAMP) nginx
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "installing Debian's wrk for the benchmark"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py
+
+# In-process: CPU per POST /payviox/session and memory per session at 0 to 1,000,000 stored
+# sessions (2-5 minutes with the neighbours, 2.2 GB of RAM at most).
+bench-million: $(STAMP)
+	$(PY) bench/million.py
 
 # The API's figures with and without ten open dashboards' event streams, and an idle dashboard's CPU.
 bench-dashboards: $(STAMP)

@@ -1,8 +1,9 @@
-"""The load generator: wrk, pinned to its own CPU, driving `POST /payviox/session`.
+"""The load generator: wrk, pinned to its own CPU, driving a create call (`POST /payviox/session`
+unless told otherwise: CDP's and CubePay's create, or Payviox's spread over namespaces).
 
 wrk (C, one thread, keep-alive connections) outruns a one-core Python server, so the figure is
 the server's, not the client's. bench/session.lua makes every body unique and checks every
-status; its `done` hook prints one `BENCH key=value ...` line, parsed here.
+status against the one expected; its `done` hook prints one `BENCH key=value ...` line, parsed here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ SCRIPT = Path(__file__).resolve().parent / "session.lua"
 class LoadResult:
     requests: int
     seconds: float
-    non201: int
+    unexpected: int  # answers with another status than the call's success
     socket_errors: int
     p50_ms: float
     p99_ms: float
@@ -30,8 +31,8 @@ class LoadResult:
 
     @property
     def valid(self) -> bool:
-        """A run with any answer other than 201, or any socket error, is not a figure."""
-        return self.requests > 0 and self.non201 == 0 and self.socket_errors == 0
+        """A run with any answer other than the expected one, or any socket error, is not a figure."""
+        return self.requests > 0 and self.unexpected == 0 and self.socket_errors == 0
 
 
 def wrk_path() -> str:
@@ -49,15 +50,28 @@ def parse(output: str) -> LoadResult:
     return LoadResult(
         requests=int(fields["requests"]),
         seconds=float(fields["seconds"]),
-        non201=int(fields["non201"]),
+        unexpected=int(fields["unexpected"]),
         socket_errors=int(fields["socket_errors"]),
         p50_ms=int(fields["p50_us"]) / 1000,
         p99_ms=int(fields["p99_us"]) / 1000,
     )
 
 
-def drive(url: str, *, tag: str, seconds: float, connections: int, core: int) -> LoadResult:
-    """Run wrk for `seconds` against `url`; `tag` keeps order ids unique across runs on one server."""
+@dataclass(frozen=True)
+class Call:
+    """What wrk sends (bench/session.lua's kinds) and the status every answer must have."""
+
+    kind: str = "payviox"
+    expect: int = 201
+    argument: str = ""  # payviox: how many namespaces to spread over; cdp: the file of Bearer JWTs
+
+
+PAYVIOX = Call()
+
+
+def drive(url: str, *, tag: str, seconds: float, connections: int, core: int | str, call: Call = PAYVIOX) -> LoadResult:
+    """Run wrk for `seconds` against `url`; `tag` keeps order ids unique across runs on one server.
+    `core` is a taskset CPU list ("0", "0,1")."""
     command = [
         "taskset",
         "-c",
@@ -73,6 +87,9 @@ def drive(url: str, *, tag: str, seconds: float, connections: int, core: int) ->
         url,
         "--",
         tag,
+        call.kind,
+        str(call.expect),
+        *([call.argument] if call.argument else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)
     return parse(done.stdout)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import sys
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import proc
+
+# This checkout's sandbox, whatever the venv installed (a shared venv's editable install may be
+# another checkout's): every in-process figure of the bench imports it through this module.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sandbox.app import create_app
 from sandbox.registry import ScenarioModel
@@ -47,7 +52,7 @@ def invalid_body(n: int) -> bytes:
     return json.dumps({"amount": 1500, "currency": "EUR", "customer": "one-customer"}).encode()  # no order_id
 
 
-async def post(app: ASGIApp, path: str, body: bytes) -> int:
+async def post(app: ASGIApp, path: str, body: bytes, headers: list[tuple[bytes, bytes]] = HEADERS) -> int:
     """One POST through the ASGI app; returns the status."""
     scope = {
         "type": "http",
@@ -59,7 +64,7 @@ async def post(app: ASGIApp, path: str, body: bytes) -> int:
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": b"",
-        "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
+        "headers": [*headers, (b"content-length", str(len(body)).encode())],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 80),
     }
@@ -89,9 +94,9 @@ async def drive(app: ASGIApp, body: Callable[[int], bytes], start: int, count: i
             raise RuntimeError(f"request {n} answered {status}, expected {expect}")
 
 
-def bench_app() -> ASGIApp:
+def bench_app(max_sessions: int = Settings.max_sessions) -> ASGIApp:
     scenario = ScenarioModel.model_validate({"clock": {"manual": True}, "providers": RAISED_LIMITS})
-    return create_app(Settings(scenario=scenario, seed=1))
+    return create_app(Settings(scenario=scenario, seed=1, max_sessions=max_sessions))
 
 
 def traced() -> int:

@@ -2,14 +2,20 @@
 
 Each server runs under uvicorn (one worker, uvloop + httptools) pinned to CPU 0; wrk runs on
 CPU 1 with 32 keep-alive connections, 2 s of warm-up, then 10 s measured. The sandbox is
-measured twice, the second time with every session of the first run still stored, which
-shows whether the hot path stays O(1) in the number of sessions.
+measured twice on `POST /payviox/session`, the second time with every session of the first run
+still stored, which shows whether the hot path stays O(1) in the number of sessions; then, each
+on a fresh server, CDP's create with a JWT signed per request as cdp-sdk sends it (verified in
+strict mode, decoded only in the default mode) and CubePay's create (bench/creates.py), all
+against the same bare run. Last, two shards behind nginx against one process direct, on both
+cores (bench/fleet.py). `make bench-million` (bench/million.py) is the in-process figure at up
+to 1,000,000 stored sessions.
 
 Besides wall-clock requests/s, each run reports requests per CPU-second of the server process:
 on a machine that other work shares, wall-clock figures swing with the neighbours, while the
 CPU a request costs does not, so the ratio is given both ways. Targets are printed next to the
 figures; missing one is reported, never failed (a benchmark, not a test), but a run with any
-non-201 answer or socket error is invalid and exits 1.
+answer other than its call's success (201; CDP's and CubePay's 200) or any socket error is
+invalid and exits 1.
 """
 
 from __future__ import annotations
@@ -19,10 +25,15 @@ import importlib.metadata
 import os
 import statistics
 import sys
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import coverage_cost
+import creates
+import fleet
 import hostile
 import load
 import memory
@@ -69,18 +80,25 @@ def measure_startup(command: Command) -> Startup:
     return Startup(statistics.median(times), statistics.median(rss))
 
 
-def measure_load(command: Command, runs: int) -> tuple[list[Measured], float]:
-    """Warm up, then `runs` measured runs on one server; also how much its RSS grew per measured request."""
+def measure_load(
+    command: Command, runs: int, call_for: Callable[[servers.Server], load.Call] = lambda server: load.PAYVIOX
+) -> tuple[list[Measured], float]:
+    """Warm up, then `runs` measured runs on one server; also how much its RSS grew per measured request.
+    `call_for` says what wrk sends, once the server (its port) is known, asked afresh for each wrk run (CDP's
+    tokens are minted for each: none of the warm-up's is used again): by default `POST /payviox/session`."""
     server = servers.start(command, SERVER_CPU)
     try:
-        load.drive(server.url, tag="warmup", seconds=WARMUP_SECONDS, connections=CONNECTIONS, core=LOAD_CPU)
+
+        def drive(tag: str, seconds: float) -> load.LoadResult:
+            call = call_for(server)
+            return load.drive(server.url, tag=tag, seconds=seconds, connections=CONNECTIONS, core=LOAD_CPU, call=call)
+
+        drive("warmup", WARMUP_SECONDS)
         rss_before = server.rss_mib()
         results = []
         for n in range(runs):
             cpu_before = server.cpu_seconds()
-            result = load.drive(
-                server.url, tag=f"run{n}", seconds=MEASURE_SECONDS, connections=CONNECTIONS, core=LOAD_CPU
-            )
+            result = drive(f"run{n}", MEASURE_SECONDS)
             results.append(Measured(result, server.cpu_seconds() - cpu_before))
         grown = (server.rss_mib() - rss_before) * 2**20
     finally:
@@ -92,15 +110,37 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def row(name: str, measured: Measured) -> str:
+def row(name: str, measured: Measured, bare: Measured | None = None) -> str:
+    """One run's figures; with `bare`, also its ratio to the bare route's, per CPU-second and wall-clock."""
     result = measured.load
+    ratios = (
+        f"{measured.per_cpu_second / bare.per_cpu_second:>6.2f} {result.rps / bare.load.rps:>6.2f}"
+        if bare
+        else f"{'':>6} {'':>6}"
+    )
     return (
-        f"{name:<36} {result.rps:>8,.0f} {measured.per_cpu_second:>10,.0f} {result.p50_ms:>8.2f} "
-        f"{result.p99_ms:>8.2f} {result.requests:>9,} {result.non201:>8} {result.socket_errors:>7}"
+        f"{name:<44} {result.rps:>8,.0f} {measured.per_cpu_second:>10,.0f} {ratios} {result.p50_ms:>8.2f} "
+        f"{result.p99_ms:>8.2f} {result.requests:>9,} {result.unexpected:>6} {result.socket_errors:>7}"
     )
 
 
+def measure_creates() -> dict[str, Measured]:
+    """CDP's create with a signed JWT per request (verified in strict mode, only decoded in the
+    default mode) and CubePay's create, each on a fresh server."""
+    with tempfile.TemporaryDirectory() as scratch:
+        strict, default = creates.Cdp(Path(scratch)), creates.Cdp(Path(scratch), strict=False)
+        (cdp_strict,), _ = measure_load(strict.command, runs=1, call_for=strict.call)
+        (cdp_default,), _ = measure_load(default.command, runs=1, call_for=default.call)
+    (cubepay,), _ = measure_load(servers.sandbox_command, runs=1, call_for=lambda server: creates.CUBEPAY)
+    return {
+        "CDP create, JWT verified (strict mode)": cdp_strict,
+        "CDP create, JWT decoded (default mode)": cdp_default,
+        "CubePay create": cubepay,
+    }
+
+
 def main() -> int:
+    began = time.monotonic()
     os.environ["PYTHONPATH"] = str(servers.ROOT)  # the servers run this checkout's sandbox, whatever the venv installed
     os.sched_setaffinity(0, {LOAD_CPU})  # keep this process, and the in-process memory runs, off the server's CPU
     load.wrk_path()
@@ -117,20 +157,29 @@ def main() -> int:
     startup = {"sandbox": measure_startup(servers.sandbox_command), "bare": measure_startup(servers.bare_command)}
     (bare,), _ = measure_load(servers.bare_command, runs=1)
     (first, second), live_bytes = measure_load(servers.sandbox_command, runs=2)
+    others = measure_creates()
     sessions = memory.per_session()
     flat = memory.long_run()
     cache = memory.idempotency_cap()
     hostile_timed = hostile.measure_server(SERVER_CPU)
     spaces = namespaces.measure()
     counting = coverage_cost.measure()
+    sharded = fleet.measure()
 
     print(
-        f"\n{'POST /payviox/session':<36} {'req/s':>8} {'req/CPU-s':>10} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'requests':>9} {'non-201':>8} {'errors':>7}"
+        f"\n{'POST /payviox/session unless said':<44} {'req/s':>8} {'req/CPU-s':>10} {'xbare':>6} {'(wall)':>6} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'wrong':>6} {'errors':>7}"
     )
     print(row("bare Starlette route", bare))
-    print(row("sandbox", first))
-    print(row(f"sandbox, {first.load.requests:,} more stored", second))
+    print(row("sandbox", first, bare))
+    print(row(f"sandbox, {first.load.requests:,} more stored", second, bare))
+    for name, measured in others.items():
+        print(row(name, measured, bare))
+    print(
+        f"(xbare: over the bare route's req/CPU-s, then its req/s; wrong: answers other than the call's success, "
+        f"201 or CDP's and CubePay's 200; CDP: {creates.TOKENS:,} tokens minted before each run, one per request "
+        "in turn)"
+    )
     ratio = first.load.rps / bare.load.rps
     cpu_ratio = first.per_cpu_second / bare.per_cpu_second
     p99 = max(first.load.p99_ms, second.load.p99_ms)
@@ -160,12 +209,19 @@ idempotency cache          capped at {cache.cap:,} replies: {cache.full_bytes / 
     )
 
     namespaces.report(spaces)
+    fleet.report(sharded)
     hostile_ok = hostile.report(hostile_timed)
+    print(f"\n`make bench` took {time.monotonic() - began:.0f} s")
     if not hostile_ok:
         print("\nINVALID: a hostile body got a 5xx.")
         return 1
-    if not all(measured.load.valid for measured in (bare, first, second)):
-        print("\nINVALID: some requests did not answer 201 (or hit socket errors); the figures above do not count.")
+    if not all(measured.load.valid for measured in (bare, first, second, *others.values())) or (
+        sharded is not None and not sharded.valid
+    ):
+        print(
+            "\nINVALID: some requests did not get their call's success status (or hit socket errors); "
+            "the figures above do not count."
+        )
         return 1
     return 0
 

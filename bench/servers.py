@@ -23,6 +23,7 @@ HOST = "127.0.0.1"
 PROBE = "/_sandbox/health"
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+SCENARIO = ROOT / "bench" / "scenario.yaml"
 
 
 def free_port() -> int:
@@ -31,9 +32,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def sandbox_command(port: int) -> list[str]:
+def sandbox_command(port: int, scenario: Path = SCENARIO) -> list[str]:
     """`sandbox serve` exactly as `make serve` runs it, with the bench scenario (limits raised)."""
-    scenario = str(ROOT / "bench" / "scenario.yaml")
     return [
         str(VENV_BIN / "sandbox"),
         "serve",
@@ -42,7 +42,7 @@ def sandbox_command(port: int) -> list[str]:
         "--port",
         str(port),
         "--scenario",
-        scenario,
+        str(scenario),
         "--seed",
         "1",
     ]  # the log level users get (info: uvicorn's access line per request), as `make serve` runs it
@@ -86,7 +86,7 @@ class Server:
             self.process.wait()
 
 
-def _answers(port: int) -> bool:
+def answers(port: int) -> bool:
     connection = http.client.HTTPConnection(HOST, port, timeout=2)
     try:
         connection.request("GET", PROBE)
@@ -105,7 +105,7 @@ def start(command_for_port: Callable[[int], list[str]], core: int, timeout: floa
     command = ["taskset", "-c", str(core), *command_for_port(port)]
     began = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
-    while not _answers(port):
+    while not answers(port):
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}: {' '.join(command)}")
         if time.perf_counter() - began > timeout:
