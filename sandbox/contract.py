@@ -202,6 +202,22 @@ class Webhooking:
     endpoints: Callable[[ScenarioView], dict[str, Endpoint]] = lambda scenario: {}
 
 
+@dataclass(frozen=True)
+class Table:
+    """Rows a provider keeps beside its sessions that tests create and change through the control
+    API (`/_sandbox/{provider}/{name}/...`, control/tables.py): CDP's mandates, which the real API
+    makes and moves through flows the sandbox does not serve. The rows live in the store
+    (`Store.table`), so each sandbox has its own, a reset refills them from the scenario (`seed`)
+    and a snapshot or `--state-dir` keeps them; a row is one of the provider's dataclasses (what
+    a snapshot may hold). The functions raise `InvalidRequest` for a body they refuse."""
+
+    seed: Callable[[Services], dict[str, Any]]  # id -> row, as the scenario declares them
+    create: Callable[[Services, dict[str, Any]], Any]  # a control body -> a new row (its id drawn if absent)
+    change: Callable[[Any, dict[str, Any]], Any]  # (row, the fields a control body changes) -> the new row
+    describe: Callable[[Any], dict[str, Any]]  # row -> what the control API shows (the body's field names)
+    cap: int  # rows a sandbox may hold: creating past it is refused (a 409), never an eviction
+
+
 def _tenant(tenant: str) -> str:
     return tenant
 
@@ -237,6 +253,7 @@ class ProviderSpec:
     # Action name -> the model of its body (params.py): checked before the handler, by `sandbox
     # check`, and the source of docs/actions.md.
     action_params: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+    tables: Mapping[str, Table] = field(default_factory=dict)  # table name -> its rows' functions
 
     def action(self, name: str) -> Handler:
         """The action's handler, behind a check that its body names only declared parameters (a

@@ -270,6 +270,9 @@ def _check(sandbox: Sandbox) -> None:
     for name, spec in sandbox.providers.items():
         for record in sandbox.store.of_provider(name):
             spec.describe(record, "")
+        for table_name, table in spec.tables.items():  # rows beside the records (CDP's mandates)
+            for row in sandbox.store.table(name, table_name).values():
+                table.describe(row)
     sandbox.journal.list(limit=0)
     sandbox.events.list()
     sandbox.webhooks.list({})

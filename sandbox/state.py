@@ -112,10 +112,12 @@ class Sandbox:
         self.journal = Journal(self.settings.journal_cap, self.changes.bump)
         self.events = EventLog()
         self.webhooks = Webhooks()
-        for name, provider in self.providers.items():  # endpoints a scenario declares for its merchants
-            if provider.webhooks is not None:
+        for name, provider in self.providers.items():  # what the scenario declares beside its fixtures
+            if provider.webhooks is not None:  # its merchants' webhook endpoints
                 for merchant, endpoint in provider.webhooks.endpoints(scenario).items():
                     self.webhooks.endpoints[(name, merchant)] = endpoint
+            for table_name, table in provider.tables.items():  # rows the scenario declares (CDP's mandates)
+                self.store.table(name, table_name).update(table.seed(self))
         self.faults = Faults()  # none armed while the scenario's fixtures are built
         self.chaos = None
         self.fixtures = {}

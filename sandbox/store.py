@@ -57,6 +57,7 @@ class Store:
         self._idempotency_cap = idempotency_cap
         self.max_records = max_records
         self.evicted = 0  # how many records the cap made room by (shown by the control API)
+        self._tables: dict[tuple[str, str], dict[str, object]] = {}  # (provider, table) -> id -> row
 
     # records
     def add(self, provider: str, record: Stateful) -> None:
@@ -163,6 +164,12 @@ class Store:
                 yield provider, record
             elif self._stale:
                 self._stale -= 1
+
+    # provider tables (contract.Table: CDP's mandates): rows beside the records, never evicted;
+    # the provider's cap on creating them is what bounds them
+    def table(self, provider: str, name: str) -> dict[str, object]:
+        """The rows of `provider`'s table `name`, by id, oldest first: the dict itself, to change."""
+        return self._tables.setdefault((provider, name), {})
 
     # idempotency
     def recall(self, provider: str, merchant: str, key: str, now: datetime, ttl: timedelta) -> Remembered | None:

@@ -38,7 +38,14 @@ async def create(client: httpx.AsyncClient, **changes: Any) -> str:
     return str(response.json()["session_id"])
 
 
-PARAMS = {"provider": "payviox", "merchant": "acme", "delivery_id": "nope", "name": "box", "action": "pay"}
+PARAMS = {
+    "provider": "payviox",
+    "merchant": "acme",
+    "delivery_id": "nope",
+    "name": "box",
+    "action": "pay",
+    "id": "nope",
+}
 ROUTES = [
     (method, route.path)
     for route in control.ROUTES

@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from sandbox import ui
-from sandbox.control import clock, coverage, namespaces, scenario, sessions, snapshot, webhooks
+from sandbox.control import clock, coverage, namespaces, scenario, sessions, snapshot, tables, webhooks
 
 _ROUTES = [
     Route("/health", scenario.health, methods=["GET"]),
@@ -38,6 +38,7 @@ _ROUTES = [
     Route("/inbox/{name}", webhooks.expect, methods=["PUT"]),
     Route("/coverage", coverage.show, methods=["GET"]),
     Route("/coverage/reset", coverage.reset, methods=["POST"]),
+    *tables.routes("mandates"),  # CDP's (last: `/{provider}/mandates` must not shadow a fixed path)
 ]
 
 # The dashboard's routes first (`/ui/sessions` is not a provider's sessions); every mutating route

@@ -139,10 +139,7 @@ def notifying(routes: list[Route]) -> list[Route]:
     (a reset, a clock move, a scenario load: changes no state change or journal entry reports)."""
     return [
         route
-        if route.methods is None
-        or "POST" not in route.methods
-        and "PUT" not in route.methods
-        and "DELETE" not in route.methods
+        if route.methods is None or not route.methods & {"POST", "PUT", "PATCH", "DELETE"}
         else Route(route.path, _notifying(route.endpoint), methods=sorted(route.methods - {"HEAD"}), name=route.name)
         for route in routes
     ]

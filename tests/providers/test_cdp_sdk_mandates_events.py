@@ -1,8 +1,8 @@
 """Coinbase's Python `cdp-sdk` (unchanged) against a live strict-mode sandbox, for what it calls
 beyond the payment-sessions spec: `authorize_mandate_payment_session` (with its documented
-errors as `ApiError`s), `list_webhook_subscription_events`, and the operation fields
-(`externalReferenceId`, `customerDisplay.referenceCode`, the generated `orderCode`) parsed
-into its own models."""
+errors as `ApiError`s, on mandates the scenario declares and the control API makes and
+revokes), `list_webhook_subscription_events`, and the operation fields (`externalReferenceId`,
+`customerDisplay.referenceCode`, the generated `orderCode`) parsed into its own models."""
 
 from __future__ import annotations
 
@@ -89,6 +89,26 @@ async def test_mandate_authorization_and_its_errors_through_cdp_sdk(server: str)
                     mandate_authorization_request=MandateAuthorizationRequest(mandate_id=mandate),
                 )
             assert (refused.value.http_code, refused.value.error_type) == (status, error_type)
+
+
+async def test_a_mandate_the_control_api_creates_then_revokes_through_cdp_sdk(server: str) -> None:
+    control = SyncControl(server)
+    mandate = control.create_mandate(max_per_authorization="50.00")["id"]
+    async with CdpApiClient(KEY_ID, SECRET, base_path=f"{server}/cdp/platform", max_network_retries=0) as client:
+        api = cdp_api.PaymentSessionsApi(client)
+        request = MandateAuthorizationRequest(mandate_id=mandate)
+        first = await api.create_payment_session(create_payment_session_request=new_session())
+        authorization = await api.authorize_mandate_payment_session(
+            first.payment_session_id, mandate_authorization_request=request
+        )
+        assert (authorization.status, authorization.amount) == ("pending", "10.00")
+        assert control.change_mandate(mandate, revoked=True)["revoked"] is True
+        second = await api.create_payment_session(create_payment_session_request=new_session())
+        with pytest.raises(ApiError) as refused:
+            await api.authorize_mandate_payment_session(
+                second.payment_session_id, mandate_authorization_request=request
+            )
+        assert (refused.value.http_code, refused.value.error_type) == (422, "mandate_revoked")
 
 
 async def test_operation_fields_round_trip_through_cdp_sdk(server: str) -> None:

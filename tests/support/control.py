@@ -19,9 +19,9 @@ import httpx
 PREFIX = "/_sandbox"
 
 
-def _ok(response: httpx.Response) -> Any:
-    """The parsed body of a 200, or an assertion error naming the call and its answer."""
-    assert response.status_code == 200, (
+def _ok(response: httpx.Response, status: int = 200) -> Any:
+    """The parsed body of a 200 (or `status`), or an assertion error naming the call and its answer."""
+    assert response.status_code == status, (
         f"control call {response.request.method} {response.request.url.path} "
         f"answered {response.status_code}: {response.text}"
     )
@@ -118,6 +118,21 @@ class RawControl:
 
     async def deliver_to_inbox(self, name: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
         return await self.send("POST", f"/inbox/{name}", content=content, headers=headers)
+
+    async def mandates(self) -> httpx.Response:
+        return await self.send("GET", "/cdp/mandates")
+
+    async def create_mandate(self, **body: Any) -> httpx.Response:
+        return await self.send("POST", "/cdp/mandates", json=body)
+
+    async def mandate(self, mandate_id: str) -> httpx.Response:
+        return await self.send("GET", f"/cdp/mandates/{mandate_id}")
+
+    async def change_mandate(self, mandate_id: str, **body: Any) -> httpx.Response:
+        return await self.send("PATCH", f"/cdp/mandates/{mandate_id}", json=body)
+
+    async def delete_mandate(self, mandate_id: str) -> httpx.Response:
+        return await self.send("DELETE", f"/cdp/mandates/{mandate_id}")
 
 
 class Control:
@@ -218,6 +233,21 @@ class Control:
         """POST a delivery to inbox `name`, as a provider would; `{"received", "verified"}`."""
         return _ok(await self.raw.deliver_to_inbox(name, content, headers))  # type: ignore[no-any-return]
 
+    # CDP's mandates ---------------------------------------------------------------------------
+    async def mandates(self) -> list[dict[str, Any]]:
+        return list(_ok(await self.raw.mandates())["mandates"])
+
+    async def create_mandate(self, **body: Any) -> dict[str, Any]:
+        """A mandate with the scenario's fields (`id` optional); the mandate as the sandbox holds it."""
+        return _ok(await self.raw.create_mandate(**body), 201)  # type: ignore[no-any-return]
+
+    async def mandate(self, mandate_id: str) -> dict[str, Any]:
+        return _ok(await self.raw.mandate(mandate_id))  # type: ignore[no-any-return]
+
+    async def change_mandate(self, mandate_id: str, **body: Any) -> dict[str, Any]:
+        """Set the fields given (None clears an optional one); the mandate as changed."""
+        return _ok(await self.raw.change_mandate(mandate_id, **body))  # type: ignore[no-any-return]
+
 
 class SyncControl:
     """The few control calls sync tests make on a live server (plain httpx, no event loop)."""
@@ -255,3 +285,9 @@ class SyncControl:
     ) -> dict[str, Any]:
         body = {"url": url, "secret": secret, "events": list(events) if events is not None else None}
         return _ok(self._send("PUT", f"/webhooks/endpoints/{provider}/{merchant}", json=body))  # type: ignore[no-any-return]
+
+    def create_mandate(self, **body: Any) -> dict[str, Any]:
+        return _ok(self._send("POST", "/cdp/mandates", json=body), 201)  # type: ignore[no-any-return]
+
+    def change_mandate(self, mandate_id: str, **body: Any) -> dict[str, Any]:
+        return _ok(self._send("PATCH", f"/cdp/mandates/{mandate_id}", json=body))  # type: ignore[no-any-return]

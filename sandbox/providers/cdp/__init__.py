@@ -1,7 +1,7 @@
 """Coinbase CDP v2 Payment Sessions (docs.cdp.coinbase.com, the payment-sessions OpenAPI spec)."""
 
 from sandbox.contract import ProviderSpec, Webhooking
-from sandbox.providers.cdp import actions, auth, errors, provider, webhooks
+from sandbox.providers.cdp import actions, auth, errors, mandate_table, provider, webhooks
 from sandbox.providers.cdp.lifecycle import LIFECYCLE, NAME
 from sandbox.providers.cdp.settings import CdpSettings
 
@@ -21,6 +21,7 @@ CDP = ProviderSpec(
     webhooks=Webhooking(webhooks.POLICY, webhooks.events, webhooks.secret),
     on_due=actions.on_due,
     test_credentials=auth.test_credentials,
+    tables={mandate_table.NAME: mandate_table.TABLE},
 )
 
 __all__ = ["CDP", "NAME"]

@@ -12,8 +12,8 @@ mandate condition applies, the first match wins: an in-flight approval or revoca
 `maxPerAuthorization` or `maxPerPeriod` returns `422` (`mandate_policy_violation`)." The
 statuses are the error table's (errors.PAYMENT_ERRORS).
 
-The `/v2/mandates` API itself (create, approve, revoke, cancel) is not served: the scenario's
-`providers.cdp.mandates` declares the mandates and the state each is in (settings.Mandate).
+The `/v2/mandates` API itself (create, approve, revoke, cancel) is not served: the sandbox's
+mandates are those its scenario declares and the control API creates or changes (mandate_table.py).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any
 
 from sandbox.contract import Call, Reply
 from sandbox.errors import InvalidRequest, InvalidState, NotFound
-from sandbox.providers.cdp import ledger, payer, settings, validation
+from sandbox.providers.cdp import ledger, mandate_table, payer, validation
 from sandbox.providers.cdp.lifecycle import NAME
+from sandbox.providers.cdp.mandate_table import Held
 from sandbox.providers.cdp.records import CdpSession
-from sandbox.providers.cdp.settings import Mandate
 from sandbox.providers.cdp.wire import SESSION_NOT_FOUND
 
 MANDATE_ID = re.compile(r"^mandate_[a-f0-9\-]{36}$")  # MandateAuthorizationRequest.mandateId
@@ -44,7 +44,7 @@ def _refuse(error_type: str, message: str) -> InvalidState:
     return InvalidState(message, reason=error_type)
 
 
-def _check_usable(mandate: Mandate, now: datetime) -> None:
+def _check_usable(mandate: Held, now: datetime) -> None:
     """The documented guards, first match wins."""
     if mandate.status in ("approval_pending", "revocation_pending"):
         raise _refuse("mandate_action_pending", "An approval or revocation is in progress for the mandate.")
@@ -60,7 +60,7 @@ def _check_usable(mandate: Mandate, now: datetime) -> None:
 
 def _drawn(call: Call, mandate_id: str, since: datetime) -> Decimal:
     """What pending and succeeded authorizations drew on the mandate since `since` (every tenant's:
-    a scenario's mandates are shared). A scan of the store, bounded by its record cap."""
+    a sandbox's mandates are shared). A scan of the store, bounded by its record cap."""
     total = Decimal(0)
     for record in call.services.store.of_provider(NAME):
         if isinstance(record, CdpSession):
@@ -70,7 +70,7 @@ def _drawn(call: Call, mandate_id: str, since: datetime) -> Decimal:
     return total
 
 
-def _check_policy(call: Call, mandate: Mandate, amount: Decimal) -> None:
+def _check_policy(call: Call, mandate: Held, amount: Decimal) -> None:
     cap = mandate.max_per_authorization
     if cap is not None and amount > cap:
         raise _refuse("mandate_policy_violation", f"The amount exceeds the mandate's maxPerAuthorization of {cap}.")
@@ -84,7 +84,7 @@ def _check_policy(call: Call, mandate: Mandate, amount: Decimal) -> None:
             )
 
 
-def _source(mandate: Mandate) -> dict[str, Any]:
+def _source(mandate: Held) -> dict[str, Any]:
     """MandateSourceWallet; Invented default: a base wallet derived from the mandate id."""
     if mandate.source is not None:
         return dict(mandate.source)
@@ -104,7 +104,7 @@ def authorize_mandate(call: Call) -> Reply:
         raise InvalidRequest("mandateId must look like mandate_<uuid>.")
     metadata = validation.metadata(body.get("metadata"))
     shown = validation.operation(body)
-    mandate = next((each for each in settings.of(call.services).mandates if each.id == mandate_id), None)
+    mandate = mandate_table.find(call.services, mandate_id)
     if mandate is None:
         raise NotFound(NOT_FOUND)
     ledger.check_authorizable(session, call.now)

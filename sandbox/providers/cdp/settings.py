@@ -67,7 +67,8 @@ class PeriodCap(BaseModel):
 
 class Mandate(BaseModel):
     """A mandate a merchant may draw on with `POST .../authorizations/mandate` (cdp-sdk 1.51 Mandate).
-    The sandbox has no `/v2/mandates` API: mandates are declared here, in the state under test.
+    The sandbox has no `/v2/mandates` API: mandates are declared here, in the state under test, or
+    made and changed by the control API with the same fields (mandate_table.py).
     `canceled` / `revoked` stand for the `canceledAt` / `revokedAt` timestamps being set."""
 
     model_config = ConfigDict(extra="forbid")
