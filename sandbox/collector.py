@@ -35,9 +35,14 @@ QUIET_EVERY = 60.0  # seconds between full collections at most, when the server 
 LONGEST = 3_600.0  # seconds between full collections at most, under uninterrupted load
 
 
+_frozen = 0  # freezes so far: `gc.get_freeze_count()` would walk every frozen object to say
+
+
 def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
+    global _frozen
     if phase == "stop" and info["generation"] >= 1:
         gc.freeze()
+        _frozen += 1
 
 
 def tune() -> None:
@@ -56,17 +61,18 @@ def collect_all() -> int:
     return found
 
 
-async def collect_when_idle(tick: float = 1.0) -> None:
-    """Run `collect_all` in the first quiet second after QUIET_EVERY, or after LONGEST regardless."""
+async def collect_when_idle(tick: float = 1.0, quiet_every: float = QUIET_EVERY, longest: float = LONGEST) -> None:
+    """Run `collect_all` in the first quiet tick `quiet_every` seconds after the last, or after
+    `longest` regardless, when anything was frozen since."""
     loop = asyncio.get_running_loop()
-    last, frozen = loop.time(), gc.get_freeze_count()
+    last, frozen = loop.time(), _frozen
     young = gc.get_stats()[0]["collections"]
     while True:
         await asyncio.sleep(tick)
         now, seen = loop.time(), gc.get_stats()[0]["collections"]
         quiet, young = seen == young, seen
-        grown = gc.get_freeze_count() > frozen  # nothing new frozen: nothing new to look at
-        if grown and ((quiet and now - last >= QUIET_EVERY) or now - last >= LONGEST):
+        grown = _frozen > frozen  # nothing new frozen: nothing new to look at
+        if grown and ((quiet and now - last >= quiet_every) or now - last >= longest):
             collect_all()
-            last, frozen = loop.time(), gc.get_freeze_count()
+            last, frozen = loop.time(), _frozen
             young = gc.get_stats()[0]["collections"]

@@ -157,3 +157,35 @@ print(collector.collect_all() > 0, gone() is None, gc.get_freeze_count() >= 5_00
 def test_survivors_are_frozen_and_a_full_collection_frees_frozen_cycles() -> None:
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["True"] * 6, result.stdout + result.stderr
+
+
+IDLE_PROBE = """
+import asyncio, gc, weakref
+from sandbox import collector
+
+class Node:
+    pass
+
+collector.tune()
+
+async def main():
+    task = asyncio.create_task(collector.collect_when_idle(tick=0.05, quiet_every=0.2, longest=60))
+    await asyncio.sleep(0)
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    gone = weakref.ref(a)
+    gc.collect(1)  # frozen with the survivors of a middle collection
+    del a, b
+    await asyncio.sleep(0.1)
+    early = gone() is not None  # not yet: less than quiet_every since the start
+    await asyncio.sleep(0.5)  # a quiet tick after quiet_every: the full collection ran
+    task.cancel()
+    print(early, gone() is None)
+
+asyncio.run(main())
+"""
+
+
+def test_an_idle_server_runs_a_full_collection_that_frees_frozen_cycles() -> None:
+    result = subprocess.run([sys.executable, "-c", IDLE_PROBE], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["True", "True"], result.stdout + result.stderr
