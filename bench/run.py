@@ -45,9 +45,10 @@ CONNECTIONS = 32
 WARMUP_SECONDS, MEASURE_SECONDS = 2.0, 10.0
 STARTS = 5  # startup and idle memory: the median of this many fresh starts
 
-TARGET_RATIO = 0.5
-TARGET_P99_MS = 5.0
-TARGET_STARTUP_MS = 300.0
+# Issue #16's targets, each against the bare route in the same run.
+TARGET_RATIO = 0.6  # per CPU-second, the sandbox started as users start it
+TARGET_P99_OVER_BARE = 2.0  # p99, also once the first run's 50,000+ sessions are stored
+TARGET_STARTUP_OVER_BARE_MS = 100.0
 TARGET_IDLE_MIB = 60.0
 
 Command = Callable[[int], list[str]]
@@ -188,11 +189,12 @@ def main() -> int:
     points = ", ".join(f"{n // 1000}k: {mib:.1f}" for n, mib in flat.checkpoints)
     print(f"""
 ratio sandbox/bare         {ratio:.2f} wall-clock, {cpu_ratio:.2f} per CPU-second \
-(target >= {TARGET_RATIO}: {verdict(min(ratio, cpu_ratio) >= TARGET_RATIO)})
-sandbox p99                {p99:.2f} ms at {CONNECTIONS} connections \
-(target <= {TARGET_P99_MS:g} ms: {verdict(p99 <= TARGET_P99_MS)})
+(target >= {TARGET_RATIO} per CPU-second: {verdict(cpu_ratio >= TARGET_RATIO)})
+sandbox p99                {p99:.2f} ms at {CONNECTIONS} connections (the worse run), bare {bare.load.p99_ms:.2f} ms \
+(target <= {TARGET_P99_OVER_BARE:g}x bare: {verdict(p99 <= TARGET_P99_OVER_BARE * bare.load.p99_ms)})
 startup to first answer    sandbox {sandbox_start.median_ms:.0f} ms, bare {bare_start.median_ms:.0f} ms, median of \
-{STARTS} (target <= {TARGET_STARTUP_MS:g} ms: {verdict(sandbox_start.median_ms <= TARGET_STARTUP_MS)})
+{STARTS} (target <= bare + {TARGET_STARTUP_OVER_BARE_MS:g} ms: \
+{verdict(sandbox_start.median_ms <= bare_start.median_ms + TARGET_STARTUP_OVER_BARE_MS)})
 idle RSS                   sandbox {sandbox_start.idle_mib:.1f} MiB, bare {bare_start.idle_mib:.1f} MiB \
 (target <= {TARGET_IDLE_MIB:g} MiB: {verdict(sandbox_start.idle_mib <= TARGET_IDLE_MIB)})
 memory per stored session  {sessions.bytes_per_session:,.0f} B traced over {sessions.sessions:,} sessions \
