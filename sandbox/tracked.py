@@ -9,9 +9,9 @@ conservative (a record only read is written again), never short. The deadline he
 multiset, followed as a count per entry (`Deadlines`), entries of evicted records included until
 the heap drops them.
 
-Bounded: `fresh` and `changed` only hold keys the table holds; `gone` grows with removals
-between two flushes, and past `bound` the tracker gives up (`overflow`): the next flush writes
-that table whole. The same happens when the table rebuilds itself (the limiter's sweep). Nothing
+Bounded: `fresh` and `changed` only hold keys the table holds; `gone` (and the deadline counts)
+grow with what happens between two flushes, and past `bound` the tracker gives up (`overflow`):
+the next flush writes that table whole. The same happens when the table rebuilds itself (the limiter's sweep). Nothing
 tracks a table `--state-dir` does not follow: the trackers are None without it.
 """
 
