@@ -126,8 +126,9 @@ class StateDir:
                 except Full:
                     continue  # over --max-namespaces: its rows stay, and come back with a larger limit
                 persist.restore_into(target, sandbox)
-                target.dirty = False
-                rows.track(target.store, target.limiter)
+                # Loading exercised the state (persist._check), which expires what came due meanwhile:
+                # tracked since the rows were read, and written by the first flush.
+                target.dirty = True
                 self._written[name] = (target.store, target.limiter, written)
                 self._saved.add(name)
             if not fresh:
@@ -276,6 +277,7 @@ def read(
 
     def fill(sandbox: Sandbox) -> None:
         rows.fill(sandbox.store, sandbox.limiter, table, logs, written)
+        rows.track(sandbox.store, sandbox.limiter)  # what the checks after this change is written next
 
     try:
         return persist.decode(found[0], settings, providers, courier, fill), written
