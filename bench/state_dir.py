@@ -2,11 +2,12 @@
 
 The same wrk load as `make bench` (bench/run.py: 32 connections, warm-up, then measured runs on
 one server, every session kept), on a server without `--state-dir` and on one with it, in turns
-(`ROUNDS`, default 2), compared in requests per CPU-second of the serving process (the hot path:
-with `--state-dir` it pays the fork of each flush) and also counting the flushing children's
-CPU (the whole cost, paid on the other core). The namespace grows by thousands of sessions a
-second, so this is the write-behind's worst case: every flush rewrites a namespace of tens of
-thousands of sessions. Run: `.venv/bin/python bench/state_dir.py`.
+(`ROUNDS`, default 2), compared in requests per CPU-second of the serving process (with
+`--state-dir` its flushes run there: encoding on the loop, SQLite in a writer thread) and again
+counting the CPU of the children it waited for (there are none since flushes stopped forking;
+the run is kept so the figures compare with the earlier design's). The namespace grows by
+thousands of sessions a second, so this is the write-behind's worst case: every flush writes
+thousands of new sessions and a full journal. Run: `.venv/bin/python bench/state_dir.py`.
 """
 
 from __future__ import annotations

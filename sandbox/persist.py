@@ -1,5 +1,6 @@
-"""One namespace's whole state as one self-describing blob, and back: what `--state-dir` stores
-and what `GET/PUT /_sandbox/snapshot` hands out and takes in.
+"""One namespace's whole state as one self-describing blob, and back: what `GET/PUT
+/_sandbox/snapshot` hands out and takes in, and what `--state-dir` stores of a namespace besides
+the tables it writes by the row (`encode`'s `parts`, `decode`'s `fill`: rows.py).
 
 Format: a first line `sandbox-state`, a JSON header line (`format`, the sandbox `version`, the
 namespace it came from), then zlib-compressed pickle (protocol 5). A blob from another format or
@@ -10,7 +11,8 @@ Why pickle, and how it is kept safe. The state is a graph of the sandbox's own d
 (records with Decimals, datetimes, nested actions and transitions; deliveries, journal entries)
 inside a few containers whose internal indexes (the deadline heap, the per-merchant timelines,
 the insertion order of capped tables) must come back exactly; pickle round-trips all of that
-with no per-class code, and is C-fast (the write-behind flush runs on the server's loop). A
+with no per-class code, and is C-fast (the write-behind flush runs on the server's loop; only
+the webhooks, which hold policies, go through the Python-level hook of `_Pickler`). A
 snapshot PUT by a colleague is untrusted input, so it is read by `_Unpickler`, whose
 `find_class` allows only plain value types of the standard library (datetime, Decimal,
 OrderedDict, deque, set...) and the sandbox's own data classes: dataclasses, enums and the
@@ -22,6 +24,7 @@ plain values and rebuilt through their own constructors (the scenario is validat
 After loading, every dataclass field is checked against its annotation and the restored
 sandbox is exercised (its sessions described, its logs listed, what came due expired) before
 it replaces anything: a malformed snapshot is a `SnapshotError` (a 400), never a 500 later.
+The rows of `--state-dir` are read through the same unpickler (`loads`), and checked with the rest.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import sys
 import types
 import typing
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic_core import TzInfo
@@ -58,7 +61,7 @@ from sandbox.store import Store
 from sandbox.timeline import Timeline
 from sandbox.webhooks import Policy, Webhooks
 
-FORMAT = 1
+FORMAT = 2  # 2: `--state-dir` keeps the store's and the limiter's tables as rows (rows.py)
 MAGIC = b"sandbox-state\n"
 
 _STDLIB: dict[tuple[str, str], type] = {
@@ -82,7 +85,8 @@ class SnapshotError(ValueError):
     """The blob is not a state this sandbox can load; the message says why."""
 
 
-def _allowed(module: str, name: str) -> type | None:
+def allowed(module: str, name: str) -> type | None:
+    """The class a snapshot may name by `module` and `name`, or None."""
     if (module, name) in _STDLIB:
         return _STDLIB[(module, name)]
     if not module.startswith("sandbox.") or module not in sys.modules or "." in name:
@@ -101,7 +105,7 @@ class _Unpickler(pickle.Unpickler):
         self._policies = policies
 
     def find_class(self, module: str, name: str) -> Any:
-        found = _allowed(module, name)
+        found = allowed(module, name)
         if found is None:
             raise SnapshotError(f"the snapshot names {module}.{name}, which a snapshot may not contain")
         return found
@@ -127,8 +131,10 @@ def _policies(providers: Mapping[str, ProviderSpec]) -> dict[str, Policy]:
     return {name: spec.webhooks.policy for name, spec in providers.items() if spec.webhooks is not None}
 
 
-def encode(sandbox: Sandbox, namespace: str) -> bytes:
-    """The sandbox's whole state, as `decode` reads it back."""
+def encode(sandbox: Sandbox, namespace: str, parts: tuple[Store, RateLimiter] | None = None) -> bytes:
+    """The sandbox's whole state, as `decode` reads it back; with `parts`, that store and limiter
+    instead of the sandbox's (`--state-dir` writes their tables apart: rows.py)."""
+    store, limiter = parts or (sandbox.store, sandbox.limiter)
     clock = sandbox.clock
     faker = sandbox.entropy._faker
     state = {
@@ -137,8 +143,8 @@ def encode(sandbox: Sandbox, namespace: str) -> bytes:
         "clock": (clock.manual, clock._instant, clock._offset),
         "rng": sandbox.entropy.rng.getstate(),
         "faker": faker.random.getstate() if faker is not None else None,
-        "store": sandbox.store,
-        "limiter": sandbox.limiter,
+        "store": store,
+        "limiter": limiter,
         "journal": sandbox.journal,
         "events": sandbox.events,
         "webhooks": sandbox.webhooks,
@@ -150,13 +156,16 @@ def encode(sandbox: Sandbox, namespace: str) -> bytes:
         else (sandbox.chaos.matched, sandbox.chaos.fired, sandbox.chaos._rng.getstate()),
     }
     chaos, sandbox.webhooks.chaos = sandbox.webhooks.chaos, None  # rebuilt from the scenario on load
-    try:
+    try:  # only the webhooks hold policies: the rest goes through the C pickler, without the hook per object
         buffer = io.BytesIO()
-        _Pickler(buffer, {id(policy): name for name, policy in _policies(sandbox.providers).items()}).dump(state)
+        _Pickler(buffer, {id(policy): name for name, policy in _policies(sandbox.providers).items()}).dump(
+            sandbox.webhooks
+        )
+        state["webhooks"] = buffer.getvalue()
     finally:
         sandbox.webhooks.chaos = chaos
     header = json.dumps({"format": FORMAT, "version": __version__, "namespace": namespace}).encode()
-    return MAGIC + header + b"\n" + zlib.compress(buffer.getbuffer(), 1)
+    return MAGIC + header + b"\n" + zlib.compress(pickle.dumps(state, 5), 1)
 
 
 def header(blob: bytes) -> dict[str, Any]:
@@ -178,19 +187,30 @@ def header(blob: bytes) -> dict[str, Any]:
     return found
 
 
-def decode(blob: bytes, settings: Settings, providers: Mapping[str, ProviderSpec], courier: Any = None) -> Sandbox:
-    """A new sandbox holding the state in `blob`; SnapshotError if it is not one this sandbox made."""
+def decode(
+    blob: bytes,
+    settings: Settings,
+    providers: Mapping[str, ProviderSpec],
+    courier: Any = None,
+    fill: Callable[[Sandbox], None] | None = None,
+) -> Sandbox:
+    """A new sandbox holding the state in `blob`, and what `fill` adds to it (`--state-dir`: the
+    store's and limiter's rows) before it is checked; SnapshotError if it is not one this sandbox made."""
     header(blob)
     body = blob[blob.index(b"\n", len(MAGIC)) + 1 :]
     try:
         raw = zlib.decompressobj().decompress(body, 2**31)
-        state = _Unpickler(raw, _policies(providers)).load()
+        state = _Unpickler(raw, {}).load()
+        if isinstance(state, dict) and isinstance(state.get("webhooks"), bytes):
+            state["webhooks"] = _Unpickler(state["webhooks"], _policies(providers)).load()
     except SnapshotError:
         raise
     except (Exception, RecursionError) as error:  # zlib.error, pickle errors, truncation...
         raise SnapshotError(f"the state is damaged ({type(error).__name__})") from None
     try:
         sandbox = _rebuild(state, settings, providers, courier)
+        if fill is not None:
+            fill(sandbox)
         _check(sandbox)
     except SnapshotError:
         raise
@@ -199,6 +219,11 @@ def decode(blob: bytes, settings: Settings, providers: Mapping[str, ProviderSpec
     except Exception as error:  # a field of the wrong shape that the checks let through
         raise SnapshotError(f"the state does not fit this sandbox ({type(error).__name__}: {error})") from None
     return sandbox
+
+
+def loads(data: bytes) -> Any:
+    """One value pickled apart (a row of `--state-dir`: rows.py), read through the same allow-list."""
+    return _Unpickler(data, {}).load()
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:

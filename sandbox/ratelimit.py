@@ -11,6 +11,9 @@ windows are capped too (MAX_WINDOWS): a run creating thousands of sessions a sec
 customer each would otherwise keep rate x window of them (300,000 a minute at 5,000/s). Past the
 cap the half opened longest ago are forgotten, and their subjects start a fresh window: a limit
 can then be exceeded, only by a client that spreads its requests over 50,000+ subjects.
+
+With `--state-dir`, `changes` (tracked.py) follows which windows a flush must write; a sweep
+rebuilds the table, so the flush after it writes the table whole.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sandbox.errors import RateLimited
+from sandbox.tracked import Tracked
 
 _SWEEP_AT = 10_000
 MAX_WINDOWS = 100_000
@@ -40,6 +44,10 @@ class RateLimiter:
     def __init__(self) -> None:
         self._windows: dict[tuple[str, str, str, str], tuple[datetime, int]] = {}  # key -> (closes, count)
         self._sweep_at = _SWEEP_AT
+        self.changes: Tracked | None = None  # what `--state-dir` writes next (statedir.py); None without it
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "changes": None}  # a snapshot carries the state, not a flush's bookkeeping
 
     def hit(self, provider: str, merchant: str, rule: Limit, now: datetime) -> None:
         """Count one request against `rule`; raise `RateLimited` if it is over."""
@@ -50,8 +58,12 @@ class RateLimiter:
         if count >= rule.limit:
             wait = max(1, math.ceil((closes - now).total_seconds()))
             raise RateLimited("too many requests", retry_after=wait, scope=rule.bucket)
+        if self.changes is not None:  # an open window keeps its place in the order
+            (self.changes.touch if key in self._windows else self.changes.put)(key)
         self._windows[key] = (closes, count + 1)
         if len(self._windows) > self._sweep_at:
+            if self.changes is not None:
+                self.changes.give_up()
             # Sweep only when the table has doubled, so the cost per hit stays O(1) amortized.
             self._windows = {key: value for key, value in self._windows.items() if value[0] > now}
             if len(self._windows) > MAX_WINDOWS // 2:  # insertion order: the newest half stays

@@ -12,6 +12,10 @@ that goes is forgotten by every index (its merchant's timeline, its unique claim
 deadlines), so the provider answers its own 404 for it, as for an id it never made. Each
 eviction is O(1) amortised: two insertion-ordered queues, no scan over the records; the
 deadline heap drops entries of gone records when they outnumber the live ones.
+
+With `--state-dir`, `changes` (tracked.py) follows what a flush must write: every record handed
+out for a request or the live loop (`get`, `find`, `owned`, `page`, `due`) counts as changed,
+since its finder may change it in place. `of_merchant` and `of_provider` are for reading only.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import TypeVar, cast
 
 from sandbox.machine import Stateful
 from sandbox.timeline import Timeline
+from sandbox.tracked import StoreChanges
 
 R = TypeVar("R", bound=Stateful)
 
@@ -51,6 +56,7 @@ class Store:
         self._by_merchant: dict[Key, Timeline[Stateful]] = {}
         self._unique: dict[UniqueKey, str] = {}
         self._claims: dict[Key, list[UniqueKey]] = {}  # a record's unique claims, to forget with it
+        self._loose: set[UniqueKey] = set()  # claims made for no stored record: kept forever, stored apart
         self._deadlines: list[tuple[datetime, str, str]] = []
         self._stale = 0  # heap entries whose record is gone
         self._idempotency: OrderedDict[tuple[str, str, str], Remembered] = OrderedDict()
@@ -58,22 +64,31 @@ class Store:
         self.max_records = max_records
         self.evicted = 0  # how many records the cap made room by (shown by the control API)
         self._tables: dict[tuple[str, str], dict[str, object]] = {}  # (provider, table) -> id -> row
+        self.changes: StoreChanges | None = None  # what `--state-dir` writes next (statedir.py); None without it
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "changes": None}  # a snapshot carries the state, not a flush's bookkeeping
 
     # records
     def add(self, provider: str, record: Stateful) -> None:
         key = (provider, record.id)
+        changes = self.changes
+        if changes is not None:  # a record put again under its key keeps its place
+            (changes.records.touch if key in self._records else changes.records.put)(key)
         self._records[key] = record
         self._by_merchant.setdefault((provider, record.merchant), Timeline()).append(record.id, record)
         if record.expires_at is not None:
-            heapq.heappush(self._deadlines, (record.expires_at, provider, record.id))
+            self.schedule(provider, record.id, record.expires_at)
         while len(self._records) > self.max_records:
             self._evict_one()
 
     def settle(self, provider: str, record_id: str) -> None:
         """The record reached a state it never leaves (or expired): it goes first when the store is full."""
         key = (provider, record_id)
-        if key in self._records:
+        if key in self._records and key not in self._settled:
             self._settled[key] = None
+            if self.changes is not None:
+                self.changes.settled.put(key)
 
     def _evict_one(self) -> None:
         while self._settled:
@@ -86,6 +101,9 @@ class Store:
     def _forget(self, key: Key) -> None:
         record = self._records.pop(key)
         self._settled.pop(key, None)
+        if self.changes is not None:
+            self.changes.records.drop(key)
+            self.changes.settled.drop(key)
         provider = key[0]
         timeline = self._by_merchant.get((provider, record.merchant))
         if timeline is not None:
@@ -101,19 +119,30 @@ class Store:
             self._deadlines = [entry for entry in self._deadlines if (entry[1], entry[2]) in self._records]
             heapq.heapify(self._deadlines)
             self._stale = 0
+            if self.changes is not None:
+                self.changes.deadlines.give_up()
+
+    def _touch(self, provider: str, record_id: str) -> None:
+        if self.changes is not None:
+            self.changes.records.touch((provider, record_id))
 
     def get(self, provider: str, record_id: str) -> Stateful | None:
-        return self._records.get((provider, record_id))
+        record = self._records.get((provider, record_id))
+        if record is not None:
+            self._touch(provider, record_id)
+        return record
 
     def find(self, provider: str, record_id: str, kind: type[R]) -> R | None:
         """The record, if it exists and is a `kind` (a provider's own record class)."""
-        record = self._records.get((provider, record_id))
+        record = self.get(provider, record_id)
         return record if isinstance(record, kind) else None
 
     def owned(self, provider: str, merchant: str, record_id: str, kind: type[R]) -> R | None:
         """The record if it exists, is a `kind` and belongs to this merchant, else None."""
         timeline = self._by_merchant.get((provider, merchant))
         record = timeline.get(record_id) if timeline is not None else None
+        if record is not None:
+            self._touch(provider, record_id)
         return record if isinstance(record, kind) else None
 
     def of_merchant(self, provider: str, merchant: str, kind: type[R]) -> list[R]:
@@ -128,7 +157,10 @@ class Store:
         timeline = self._by_merchant.get((provider, merchant))
         if timeline is None:
             return None if after is not None else []
-        return cast(list[R] | None, timeline.newest_first(after, size))
+        page = timeline.newest_first(after, size)
+        for record in page or ():
+            self._touch(provider, record.id)
+        return cast(list[R] | None, page)
 
     def of_provider(self, provider: str) -> list[Stateful]:
         return [record for (name, _), record in self._records.items() if name == provider]
@@ -146,6 +178,9 @@ class Store:
             self._unique[key] = owner
             if (provider, owner) in self._records:
                 self._claims.setdefault((provider, owner), []).append(key)
+                self._touch(provider, owner)  # its claims are written with it
+            else:
+                self._loose.add(key)
         return taken
 
     def taken(self, provider: str, merchant: str, namespace: str, value: str) -> bool:
@@ -153,14 +188,21 @@ class Store:
 
     # deadlines
     def schedule(self, provider: str, record_id: str, at: datetime) -> None:
-        heapq.heappush(self._deadlines, (at, provider, record_id))
+        entry = (at, provider, record_id)
+        heapq.heappush(self._deadlines, entry)
+        if self.changes is not None:
+            self.changes.deadlines.count(entry, 1)
 
     def due(self, now: datetime) -> Iterator[tuple[str, Stateful]]:
         """Pop and yield (provider, record) for every deadline at or before `now`."""
         while self._deadlines and self._deadlines[0][0] <= now:
-            _, provider, record_id = heapq.heappop(self._deadlines)
+            entry = heapq.heappop(self._deadlines)
+            if self.changes is not None:
+                self.changes.deadlines.count(entry, -1)
+            _, provider, record_id = entry
             record = self._records.get((provider, record_id))
             if record is not None:
+                self._touch(provider, record_id)
                 yield provider, record
             elif self._stale:
                 self._stale -= 1
@@ -178,11 +220,17 @@ class Store:
             return None
         if now - entry.at > ttl:
             del self._idempotency[(provider, merchant, key)]
+            if self.changes is not None:
+                self.changes.idempotency.drop((provider, merchant, key))
             return None
         return entry
 
     def remember(self, provider: str, merchant: str, key: str, entry: Remembered) -> None:
         self._idempotency[(provider, merchant, key)] = entry
         self._idempotency.move_to_end((provider, merchant, key))
+        if self.changes is not None:
+            self.changes.idempotency.put((provider, merchant, key))
         while len(self._idempotency) > self._idempotency_cap:
-            self._idempotency.popitem(last=False)
+            oldest, _ = self._idempotency.popitem(last=False)
+            if self.changes is not None:
+                self.changes.idempotency.drop(oldest)

@@ -4,6 +4,7 @@ retries and RNG; a damaged file or one from another version stops the start and 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -20,7 +21,7 @@ from sandbox import persist
 from sandbox.cli import main
 from sandbox.registry import PROVIDERS, ScenarioModel
 from sandbox.state import Settings
-from sandbox.statedir import FILENAME
+from sandbox.statedir import FILENAME, read
 from sandbox.threaded import free_port
 from tests.support.payviox_calls import SECRET, order
 
@@ -53,10 +54,9 @@ def _create(http: httpx.Client, **changes: Any) -> str:
 
 def _stored(state: Path, name: str) -> Any:
     """The namespace's state as the file holds it now (None: no row yet)."""
-    with sqlite3.connect(state / FILENAME) as db:
-        row = db.execute("SELECT state FROM namespaces WHERE name = ?", (name,)).fetchone()
-    settings = Settings(scenario=ScenarioModel(), seed=3)
-    return None if row is None else persist.decode(row[0], settings, PROVIDERS)
+    with contextlib.closing(sqlite3.connect(state / FILENAME)) as db:
+        found = read(db, name, Settings(scenario=ScenarioModel(), seed=3), PROVIDERS)
+    return None if found is None else found[0]
 
 
 def _world(http: httpx.Client) -> dict[str, Any]:
