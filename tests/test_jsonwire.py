@@ -107,3 +107,49 @@ def test_hostile_bodies_at_the_cap_parse_or_are_refused_as_malformed(shape: str)
 def test_an_exponent_out_of_range_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         jsonwire.loads(b'{"amount": 1e999999999999999999999}')
+
+
+# orjson and the standard library give the same bytes and the same values ----------------------
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)  # past 64 bits: orjson refuses, the standard way writes
+    | st.decimals(allow_nan=False, allow_infinity=False, places=4)
+    | st.text()  # lone surrogates included: orjson refuses them, the standard way decides
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _standard(value: object, sort: bool = False) -> bytes:
+    encoder = jsonwire._CANONICAL if sort else jsonwire._ENCODER
+    return jsonwire._unmark(encoder.encode(value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_the_fast_encoder_writes_what_the_standard_one_writes(value: object) -> None:
+    try:
+        expected = _standard(value)
+    except UnicodeEncodeError:  # a lone surrogate: neither way writes it
+        with pytest.raises(UnicodeEncodeError):
+            jsonwire.dumps(value)
+        return
+    assert jsonwire.dumps(value) == expected
+    assert jsonwire.canonical(value) == _standard(value, sort=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_the_fast_parser_reads_what_the_standard_one_reads(value: object) -> None:
+    try:
+        raw = _standard(value)
+    except UnicodeEncodeError:
+        return
+    standard = jsonwire._DECODER.decode(raw.decode())
+    parsed = jsonwire.loads(raw)
+    assert parsed == standard and repr(parsed) == repr(standard)  # repr: Decimal('1.0') is not 1
