@@ -94,7 +94,7 @@ _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed by
 
 # Where a number may have a fraction or an exponent, or 19 digits or more (orjson reads an
 # integer past 64 bits as a float): such bodies go the standard way.
-_NOT_FOR_ORJSON = re.compile(rb"[0-9][.eE]|[0-9]{19}")
+_NOT_FOR_ORJSON = re.compile(rb"[0-9](?:[.eE]|[0-9]{18})")  # one digit first: a third of the time of "a|b"
 _NOT_UTF8_FIRST = (b"\x00", b"\xef", b"\xfe", b"\xff")  # a UTF-16/32 zero byte, or a BOM's first byte
 
 
