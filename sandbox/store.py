@@ -76,7 +76,10 @@ class Store:
         if changes is not None:  # a record put again under its key keeps its place
             (changes.records.touch if key in self._records else changes.records.put)(key)
         self._records[key] = record
-        self._by_merchant.setdefault((provider, record.merchant), Timeline()).append(record.id, record)
+        timeline = self._by_merchant.get((provider, record.merchant))
+        if timeline is None:  # not setdefault: that would build a Timeline on every add
+            timeline = self._by_merchant[(provider, record.merchant)] = Timeline()
+        timeline.append(record.id, record)
         if record.expires_at is not None:
             self.schedule(provider, record.id, record.expires_at)
         while len(self._records) > self.max_records:
