@@ -24,6 +24,7 @@ from sandbox.state import Sandbox, Settings
 from sandbox.statedir import FILENAME, StateDir, StateDirError
 from sandbox.store import Remembered
 from tests.support.apps import client_for
+from tests.support.control import Control
 from tests.support.payviox_calls import OTHER_SECRET, SECRET, create
 
 pytestmark = pytest.mark.anyio
@@ -182,3 +183,15 @@ async def test_a_bad_record_row_stops_the_start(tmp_path: Path, value: bytes) ->
     with pytest.raises(StateDirError, match="namespace 'default' cannot be loaded"):
         StateDir(tmp_path).open(Namespaces(_settings(), PROVIDERS))
     assert (tmp_path / FILENAME).read_bytes() == before
+
+
+async def test_a_mandate_made_through_the_control_api_survives_a_restart(tmp_path: Path) -> None:
+    async with _served(tmp_path) as (client, state):
+        made = await Control(client).create_mandate(status="approval_succeeded", max_per_authorization="5.00")
+        await Control(client).change_mandate(made["id"], revoked=True)
+        await state.storage.flush(state.namespaces, final=True)
+    async with _served(tmp_path) as (client, _):
+        kept = await Control(client).mandates()
+    assert [(each["id"], each["revoked"], each["max_per_authorization"]) for each in kept] == [
+        (made["id"], True, "5.00")
+    ]
