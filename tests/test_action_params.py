@@ -11,6 +11,7 @@ from typing import Literal, get_args
 import httpx
 import pytest
 
+from sandbox import params
 from sandbox.actiondocs import render
 from sandbox.cli import main
 from sandbox.providers.cdp.lifecycle import RESULTS
@@ -56,6 +57,18 @@ async def test_an_unknown_parameter_is_refused_in_the_providers_envelope(
     assert refused.status_code == 400
     assert refused.json()["errorType"] == "invalid_request" and "did you mean 'source'?" in refused.text
     assert (await control.act("payviox", payviox, "pay", outcome="declined")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_a_body_of_many_unknown_parameters_names_the_first_few(
+    client: httpx.AsyncClient, control: Control
+) -> None:
+    payviox = await payviox_calls.create(client)
+    refused = await control.act("payviox", payviox, "pay", **{f"k{n:05d}": 1 for n in range(5_000)})
+    assert refused.status_code == 400
+    named = refused.json()
+    assert list(named)[:2] == ["k00000", "k00001"] and len(named) == params.MAX_PROBLEMS + 1
+    assert named["(body)"] == [f"{5_000 - params.MAX_PROBLEMS} more problems not listed"]
 
 
 SCENARIO = """\
