@@ -61,7 +61,9 @@ from sandbox.store import Store
 from sandbox.timeline import Timeline
 from sandbox.webhooks import Policy, Webhooks
 
-FORMAT = 2  # 2: `--state-dir` keeps the store's and the limiter's tables as rows (rows.py)
+# 2: `--state-dir` keeps the store's and the limiter's tables as rows (rows.py); 3: a window log
+# entry says where its window goes (last, in place, gone)
+FORMAT = 3
 MAGIC = b"sandbox-state\n"
 
 _STDLIB: dict[tuple[str, str], type] = {

@@ -30,7 +30,7 @@ import pickle
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sandbox import persist, rowpickle
 from sandbox.ratelimit import MAX_WINDOWS, RateLimiter
@@ -40,6 +40,7 @@ from sandbox.tracked import Entry, StoreChanges, Tracked
 
 RECORD, SETTLED, IDEMPOTENCY = "record", "settled", "idempotency"  # kinds of row: one per key
 WINDOWS, DEADLINES = "windows", "deadlines"  # kinds of log: one entry per flush
+_IN_PLACE, _LAST, _GONE = 0, 1, -1  # where a window log entry puts its window (ratelimit.py keeps them in order)
 _KEY_LENGTH = {RECORD: 2, SETTLED: 2, IDEMPOTENCY: 3}
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -107,17 +108,21 @@ def take(store: Store, limiter: RateLimiter, written: Written, numbers: Iterator
     for kind, table, tracked, value in tables:
         _table(batch, kind, table, tracked, value, written.seqs[kind], numbers)
     # The two logs: entries as plain tuples of str and int (pickling a datetime costs ~10 µs).
-    table = limiter._windows
+    opened: Mapping[Any, tuple[dt.datetime, int]] = limiter._windows
     if windows is not None and not windows.overflow:
-        moved = [*(key for key in windows.fresh if key in table), *(key for key in windows.changed if key in table)]
-        entries: list[Any] | None = [(key, _micros(table[key][0]), table[key][1]) for key in moved]
+        # Gone first: a key dropped and opened again since is open now, and moves to the end.
+        entries: list[Any] | None = [
+            *((key, 0, 0, _GONE) for key in windows.gone if key not in opened),
+            *((key, _micros(opened[key][0]), opened[key][1], _LAST) for key in windows.fresh if key in opened),
+            *((key, _micros(opened[key][0]), opened[key][1], _IN_PLACE) for key in windows.changed if key in opened),
+        ]
     else:
         entries = None
 
     def every_window() -> list[Any]:
-        return [(key, _micros(at), count) for key, (at, count) in table.items()]
+        return [(key, _micros(at), count, _LAST) for key, (at, count) in opened.items()]
 
-    _log(batch, WINDOWS, entries, every_window, len(table), written, numbers)
+    _log(batch, WINDOWS, entries, every_window, len(opened), written, numbers)
     heap = store._deadlines
     if changes is not None and not changes.deadlines.overflow:
         delta = changes.deadlines.delta
@@ -193,7 +198,7 @@ def shells(store: Store, limiter: RateLimiter) -> tuple[Store, RateLimiter]:
     store_shell._records, store_shell._settled, store_shell._idempotency = OrderedDict(), OrderedDict(), OrderedDict()
     store_shell._by_merchant, store_shell._claims, store_shell._deadlines, store_shell._stale = {}, {}, [], 0
     store_shell._unique = {key: store._unique[key] for key in store._loose if key in store._unique}
-    limiter_shell._windows = {}
+    limiter_shell._windows = OrderedDict()
     return store_shell, limiter_shell
 
 
@@ -231,10 +236,13 @@ def fill(
             raise persist.SnapshotError(f"the state holds a log of kind {kind!r}, which this sandbox does not write")
         entries = _expect(persist.loads(value), list, kind)
         written.logged[kind] += len(entries)
-        if kind == WINDOWS:  # replayed as the limiter made them: a new key last, a known one in place
-            for key, closes, count in entries:
-                closed_at = _EPOCH + _int(closes) * _MICROSECOND
-                limiter._windows[_strings(key, 4)] = (closed_at, _int(count))  # type: ignore[index]
+        if kind == WINDOWS:  # replayed as the limiter made them: gone, put last, or changed in place
+            for key, closes, count, where in entries:
+                window = cast(tuple[str, str, str, str], _strings(key, 4))
+                if where in (_GONE, _LAST):
+                    limiter._windows.pop(window, None)
+                if where != _GONE:
+                    limiter._windows[window] = (_EPOCH + _int(closes) * _MICROSECOND, _int(count))
         else:
             for at, provider, record_id, by in entries:
                 provider, record_id = _strings((provider, record_id), 2)

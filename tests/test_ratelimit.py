@@ -29,7 +29,15 @@ def test_rate_limiter_memory_stays_flat() -> None:
     limiter = RateLimiter()
     for n in range(30_000):
         limiter.hit("p", "m", Limit("ip", str(n), 1, 1), T0 + timedelta(seconds=n))
-    assert len(limiter._windows) <= 20_001
+    assert len(limiter._windows) <= 2  # each hit drops the closed windows at the front: no sweep ever waits
+
+
+def test_a_window_that_opens_again_moves_to_the_end() -> None:
+    limiter = RateLimiter()
+    limiter.hit("p", "m", Limit("ip", "a", 5, 60), T0)
+    limiter.hit("p", "m", Limit("ip", "b", 5, 90), T0)
+    limiter.hit("p", "m", Limit("ip", "a", 5, 60), T0 + timedelta(seconds=61))  # a's window closed: a new one
+    assert [key[3] for key in limiter._windows] == ["b", "a"]
 
 
 def test_open_windows_are_capped() -> None:
