@@ -3,7 +3,7 @@
 In-process, straight into the ASGI app (bench/memory.py's `post`: the whole pipeline, no
 sockets), with the store's cap raised above the count (`Settings.max_sessions`, as
 `sandbox serve --max-sessions N`) and the cycle collector tuned as `sandbox serve` tunes it
-(`sandbox/serve.py`, `_tune_gc`). The clock is manual, so no session expires on the way.
+(`sandbox/collector.py`). The clock is manual, so no session expires on the way.
 
 The store is filled to each checkpoint (0, 100k, 500k, 1M) by the same requests, every one of
 which must answer 201. At each checkpoint:
@@ -11,8 +11,9 @@ which must answer 201. At each checkpoint:
 - CPU per request: process time of ROUNDS batches of BATCH requests, alternating with as many
   on a small app (next to nothing stored), the fastest of each side, and the full store's over
   the small one's: on a shared machine the neighbours then weigh on both alike. Also the share
-  of the fastest batch the cycle collector took (`gc.callbacks`). A full collection rescans
-  every stored session, so it is rare and long; a batch may or may not hold one, hence also
+  of the fastest batch the cycle collector took (`gc.callbacks`). What survives a middle
+  collection is frozen (sandbox/collector.py), so no automatic collection rescans the stored
+  sessions; a batch may still hold a middle one, hence also
 - the fill's own CPU per request since the previous checkpoint, every collection included: the
   amortised figure;
 - memory per stored session: the growth of the process's resident set since the empty store,
@@ -32,8 +33,10 @@ import sys
 import time
 from dataclasses import dataclass
 
-import memory
+import memory  # first: puts this checkout's sandbox on the path
 import proc
+
+from sandbox.collector import tune as tune_collector
 
 CHECKPOINTS = (0, 100_000, 500_000, 1_000_000)
 WARMUP = 3_000  # the journal filled to its cap, caches warm: "0 stored" is measured after these
@@ -101,8 +104,7 @@ def measure(checkpoints: tuple[int, ...] = CHECKPOINTS) -> list[Point]:
     to the end, so the RSS growth divided by the sessions of both is per session."""
     full = Filled(max_sessions=checkpoints[-1] + WARMUP + len(checkpoints) * ROUNDS * BATCH)
     small = Filled()
-    gc.freeze()  # as `sandbox serve` does (sandbox/serve.py, _tune_gc)
-    gc.set_threshold(1_000, 1_000, 100)
+    tune_collector()  # as `sandbox serve` does
     collector = CollectorTime()
     full.send(WARMUP)
     small.send(WARMUP)
