@@ -21,9 +21,8 @@ from cdp.openapi_client.models.create_capture_request import CreateCaptureReques
 from cdp.openapi_client.models.create_payment_session_request import CreatePaymentSessionRequest
 from cdp.openapi_client.models.create_refund_request import CreateRefundRequest
 from cdp.openapi_client.models.create_void_request import CreateVoidRequest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from sandbox.providers.cdp.auth import test_credentials as cdp_credentials
 from sandbox.threaded import serve_in_thread
 from tests.support.apps import make_app
 from tests.support.control import SyncControl
@@ -32,11 +31,8 @@ pytestmark = pytest.mark.anyio
 
 
 KEY_ID = "9b2f7c1e-0a4d-4c8b-8e3f-5d6a7b8c9d0e"
-_PRIVATE = ed25519.Ed25519PrivateKey.generate()
-SECRET = base64.b64encode(
-    _PRIVATE.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    + _PRIVATE.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-).decode()
+# The key in cdp-sdk's format (base64 of an Ed25519 seed + public key), as the plugin makes one.
+SECRET = cdp_credentials(KEY_ID)["api_key_secret"]
 WALLET = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
 
 

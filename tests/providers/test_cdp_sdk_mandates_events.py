@@ -6,7 +6,6 @@ revokes), `list_webhook_subscription_events`, and the operation fields (`externa
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 
 import pytest
@@ -19,9 +18,8 @@ from cdp.openapi_client.models.create_payment_session_request import CreatePayme
 from cdp.openapi_client.models.create_refund_request import CreateRefundRequest
 from cdp.openapi_client.models.mandate_authorization_request import MandateAuthorizationRequest
 from cdp.openapi_client.models.webhook_subscription_request import WebhookSubscriptionRequest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from sandbox.providers.cdp.auth import test_credentials as cdp_credentials
 from sandbox.threaded import serve_in_thread
 from tests.support.apps import make_app
 from tests.support.control import SyncControl
@@ -29,11 +27,8 @@ from tests.support.control import SyncControl
 pytestmark = pytest.mark.anyio
 
 KEY_ID = "4d1e2f3a-5b6c-4d7e-8f90-a1b2c3d4e5f6"
-_PRIVATE = ed25519.Ed25519PrivateKey.generate()
-SECRET = base64.b64encode(
-    _PRIVATE.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    + _PRIVATE.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-).decode()
+# The key in cdp-sdk's format (base64 of an Ed25519 seed + public key), as the plugin makes one.
+SECRET = cdp_credentials(KEY_ID)["api_key_secret"]
 WALLET = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
 GOOD = "mandate_11111111-2222-4333-8444-555555555555"
 PENDING = "mandate_11111111-2222-4333-8444-666666666666"
