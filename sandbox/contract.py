@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from sandbox import params
 from sandbox.clock import Clock
 from sandbox.entropy import Entropy
-from sandbox.errors import InvalidRequest, MalformedBody, SandboxError
+from sandbox.errors import MalformedBody, SandboxError
 from sandbox.machine import Lifecycle, Stateful, Transition
 from sandbox.ratelimit import Limit
 from sandbox.store import Store
@@ -266,8 +266,7 @@ class ProviderSpec:
             if isinstance(call.body, dict):  # a body that is no object is the handler's to refuse
                 found = params.problems(model, call.body, unknown_only=True)
                 if found:
-                    message = "; ".join(f"{name}: {why}" for name, why in found)
-                    raise InvalidRequest(message, fields={name: [why] for name, why in found})
+                    raise params.refusal(found)
             return handler(call)
 
         return checked

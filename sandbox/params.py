@@ -18,6 +18,8 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from sandbox.errors import InvalidRequest
+
 QUOTED = re.compile(r"'([^']*)'")
 # A body with thousands of wrong keys gets the first few named, not a hint each: a nearest-name
 # search per key made a 1 MiB body of unknown keys take 1.3 s (make bench, hostile bodies).
@@ -60,6 +62,11 @@ def problems(
             found.append(("(body)", f"{more} more problems not listed"))
         return found
     return []
+
+
+def refusal(found: list[tuple[str, str]]) -> InvalidRequest:
+    """What `problems` found, as the 400 a body that breaks its model gets: each field with why."""
+    return InvalidRequest("; ".join(f"{name}: {why}" for name, why in found), fields={n: [w] for n, w in found})
 
 
 def _why(model: type[BaseModel], item: Any, field: str) -> str:

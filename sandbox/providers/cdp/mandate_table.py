@@ -77,7 +77,7 @@ def _checked(body: dict[str, Any]) -> Held:
     """The body as a mandate, or InvalidRequest naming each field it breaks (as `sandbox check` does)."""
     found = params.problems(Mandate, body)
     if found:
-        raise InvalidRequest("; ".join(f"{name}: {why}" for name, why in found), fields={n: [w] for n, w in found})
+        raise params.refusal(found)
     try:
         return _held(Mandate.model_validate(body))
     except ValidationError as error:  # problems() found none, so this is a rule it does not word
