@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -110,6 +111,32 @@ def test_a_truncated_body_is_an_incomplete_read_on_a_live_server() -> None:
             httpx.post(f"{url}/payviox/session", json=order(), headers=SECRET)
         listed = SyncControl(url).sessions("payviox")
         assert len(listed) == 1  # after commit: the session exists though the client saw half a body
+
+
+async def test_a_truncated_answer_carries_the_cors_headers_of_the_answer_it_cuts() -> None:
+    """Provider operations add CORS's headers themselves (pipeline.serve_matched): a truncated
+    answer sends its original's headers, so those headers must be the ones decorated."""
+    app = make_app(faults=[fault({"truncate": True}, phase="after_commit")])
+    body = json.dumps(order()).encode()
+    headers = [(b"host", b"sandbox.test"), (b"origin", b"https://shop.example"), (b"content-type", b"application/json")]
+    headers += [(name.lower().encode(), value.encode()) for name, value in SECRET.items()]
+    scope = {"type": "http", "method": "POST", "path": "/payviox/session", "raw_path": b"/payviox/session",
+             "query_string": b"", "root_path": "", "scheme": "http", "headers": headers,
+             "client": ("198.51.100.10", 5000), "server": ("sandbox.test", 80)}  # fmt: skip
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with pytest.raises(DroppedConnection):  # no socket to close in-process: the cut is an error
+        await app(scope, receive, send)
+    started = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 201 and started[b"access-control-allow-origin"] == b"*"
+    assert started[b"vary"] == b"Origin"
 
 
 async def test_in_process_a_dropped_connection_is_also_an_httpx_transport_error() -> None:
