@@ -5,11 +5,18 @@ README agree on."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
+import signal
+import socket
+import subprocess
 import tomllib
 from pathlib import Path
 
+import httpx
+
 from sandbox.cli import DEFAULT_PORT
+from tests.support.apps import wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,3 +69,22 @@ def test_the_readme_shows_where_to_point_a_client_for_every_provider() -> None:
     table = readme.split("## Point your client at it", 1)[1].split("\n\n", 2)[1]
     for provider in PROVIDERS.values():
         assert f"`http://127.0.0.1:{DEFAULT_PORT}{provider.base_path}`" in table, provider.name
+
+
+def test_make_serve_serves_the_default_scenario() -> None:
+    """The README's first command, as a newcomer types it (on a free port): it serves, and the
+    scenario it serves is the default one. In CI `make test` has installed the runtime already."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = ["make", "--no-print-directory", "serve", "HOST=127.0.0.1", f"PORT={port}"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_answers(url, process, seconds=300)
+        scenario = httpx.get(f"{url}/_sandbox/scenario", timeout=5).json()
+        assert scenario["scenario"]["name"] == "default", scenario
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # make and the server it started
+        process.communicate(timeout=30)
