@@ -11,9 +11,9 @@ which must answer 201. At each checkpoint:
 - CPU per request: process time of ROUNDS batches of BATCH requests, alternating with as many
   on a small app (next to nothing stored), the fastest of each side, and the full store's over
   the small one's: on a shared machine the neighbours then weigh on both alike. Also the share
-  of the fastest batch the cycle collector took (`gc.callbacks`). What survives a middle
+  of the fastest batch the cycle collector took (`gc.callbacks`). What survives a
   collection is frozen (sandbox/collector.py), so no automatic collection rescans the stored
-  sessions; a batch may still hold a middle one, hence also
+  sessions; a batch may still hold one young collection more than another, hence also
 - the fill's own CPU per request since the previous checkpoint, every collection included: the
   amortised figure;
 - memory per stored session: the growth of the process's resident set since the empty store,

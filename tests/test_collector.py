@@ -1,6 +1,6 @@
 """The request path leaves no reference cycles: what `sandbox/collector.py` relies on when it
-freezes whatever survives two young collections (a cycle left in frozen state waits for the
-next full collection, when the server is idle).
+freezes whatever survives a young collection (a cycle left in frozen state waits for the next
+full collection, when the server is idle).
 
 Every provider's flows (creates, reads, payer and control actions, the errors: no credentials,
 malformed JSON, an unknown id, an unmatched path or method) run once to warm up, then again
@@ -141,12 +141,12 @@ class Node:
 
 collector.tune()
 kept = [[] for _ in range(5_000)]  # state: lives on
-gc.collect(1)  # a middle collection: its survivors are frozen
+gc.collect(0)  # a young collection: its survivors are frozen, the older generations stay empty
 print(gc.get_freeze_count() >= 5_000, gc.get_count()[1:] == (0, 0))
 a, b = Node(), Node()
 a.other, b.other = b, a  # a cycle...
 gone = weakref.ref(a)
-gc.collect(1)  # ...that lives long enough to be frozen...
+gc.collect(0)  # ...that lives long enough to be frozen...
 del a, b
 gc.collect()  # ...is out of reach of every automatic collection, a full one included
 print(gone() is not None)
@@ -174,7 +174,7 @@ async def main():
     a, b = Node(), Node()
     a.other, b.other = b, a
     gone = weakref.ref(a)
-    gc.collect(1)  # frozen with the survivors of a middle collection
+    gc.collect(0)  # frozen with the survivors of a young collection
     del a, b
     await asyncio.sleep(0.1)
     early = gone() is not None  # not yet: less than quiet_every since the start
