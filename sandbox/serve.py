@@ -11,6 +11,7 @@ uvicorn's error and no banner.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -175,6 +176,7 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
     import uvicorn
 
     from sandbox import collector
+    from sandbox.accesslog import AccessLog
     from sandbox.app import create_app
     from sandbox.namespaces import Limits
     from sandbox.state import Settings
@@ -210,12 +212,17 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
     from sandbox import console
 
     console.configure(options["log_format"], options["log_level"])
+    # Text lines: the access line is written by AccessLog, uvicorn's own line for a fraction of its
+    # CPU (accesslog.py); uvicorn logs it at INFO, so below INFO there is none either way.
+    level = uvicorn.config.LOG_LEVELS.get(str(options["log_level"]).lower(), logging.INFO)
+    own_access_line = options["log_format"] == "text" and level <= logging.INFO
     config = uvicorn.Config(
-        app,
+        AccessLog(app) if own_access_line else app,
         host=options["host"],
         port=options["port"],
         log_level=options["log_level"],
         log_config=console.uvicorn_config() if options["log_format"] == "json" else uvicorn.config.LOGGING_CONFIG,
+        access_log=not own_access_line,
     )
     Server(config).run()
     return 0
