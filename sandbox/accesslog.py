@@ -97,5 +97,8 @@ class AccessLog:
 
     def flush(self) -> None:
         lines, self._pending = self._pending, []
-        self.stream.write("".join(lines))
-        self.stream.flush()
+        try:
+            self.stream.write("".join(lines))
+            self.stream.flush()
+        except (OSError, ValueError):  # stdout closed or a broken pipe (`| head`): serving goes on, as with logging
+            pass

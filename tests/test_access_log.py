@@ -105,6 +105,34 @@ def test_one_line_per_request_written_once_per_turn_of_the_loop() -> None:
     assert stream.writes == 2  # the three answered in one turn in one write; the 500 in the next turn
 
 
+def test_a_closed_stdout_stops_no_request() -> None:
+    """`sandbox serve | head`: once the pipe is gone, lines are dropped and requests still answered."""
+    sent: list[object] = []
+    errors: list[object] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def send(message: object) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    stream = io.StringIO()
+    stream.close()
+    log = AccessLog(app, stream, colours=False)
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: errors.append(context))
+        for _ in range(2):
+            await log(scope_of("GET", b"/", b"", "1.1"), receive, send)
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert len(sent) == 2 and errors == []
+
+
 def served_lines(*options: str) -> list[str]:
     """stdout of a real `sandbox serve` that answered one POST /payviox/session and one unknown path."""
     port = free_port()
