@@ -178,14 +178,20 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
     from sandbox.app import create_app
     from sandbox.namespaces import Limits
     from sandbox.state import Settings
-    from sandbox.statedir import StateDirError
 
+    # Persistence (statedir.py, sqlite3) is imported only with --state-dir (startup cost): without
+    # it no StateDirError can be raised, and `except ()` catches nothing.
+    state_errors: tuple[type[Exception], ...] = ()
+    if options["state_dir"] is not None:
+        from sandbox.statedir import StateDirError
+
+        state_errors = (StateDirError,)
     try:
         scenario = load(options["scenario"])
         settings = Settings(scenario=scenario, seed=options["seed"], max_sessions=options["max_sessions"])
         limits = Limits(options["max_namespaces"], options["namespace_idle"])
         app = create_app(settings, limits, options["state_dir"])  # builds the scenario's fixtures, which may fail
-    except StateDirError as error:
+    except state_errors as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
     except (ValueError, OSError) as error:
