@@ -172,31 +172,33 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
         return 2
     import asyncio
 
-    import uvicorn
-
     from sandbox import collector
-    from sandbox.app import create_app
-    from sandbox.namespaces import Limits
-    from sandbox.state import Settings
 
-    # Persistence (statedir.py, sqlite3) is imported only with --state-dir (startup cost): without
-    # it no StateDirError can be raised, and `except ()` catches nothing.
-    state_errors: tuple[type[Exception], ...] = ()
-    if options["state_dir"] is not None:
-        from sandbox.statedir import StateDirError
+    with collector.paused():  # startup's imports and models leave nothing for the collector to find
+        import uvicorn
 
-        state_errors = (StateDirError,)
-    try:
-        scenario = load(options["scenario"])
-        settings = Settings(scenario=scenario, seed=options["seed"], max_sessions=options["max_sessions"])
-        limits = Limits(options["max_namespaces"], options["namespace_idle"])
-        app = create_app(settings, limits, options["state_dir"])  # builds the scenario's fixtures, which may fail
-    except state_errors as error:
-        print(f"sandbox: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as error:
-        print(f"sandbox: {problem(options['scenario'] or '<default>', error)}", file=sys.stderr)
-        return 2
+        from sandbox.app import create_app
+        from sandbox.namespaces import Limits
+        from sandbox.state import Settings
+
+        # Persistence (statedir.py, sqlite3) is imported only with --state-dir (startup cost): without
+        # it no StateDirError can be raised, and `except ()` catches nothing.
+        state_errors: tuple[type[Exception], ...] = ()
+        if options["state_dir"] is not None:
+            from sandbox.statedir import StateDirError
+
+            state_errors = (StateDirError,)
+        try:
+            scenario = load(options["scenario"])
+            settings = Settings(scenario=scenario, seed=options["seed"], max_sessions=options["max_sessions"])
+            limits = Limits(options["max_namespaces"], options["namespace_idle"])
+            app = create_app(settings, limits, options["state_dir"])  # builds the scenario's fixtures, which may fail
+        except state_errors as error:
+            print(f"sandbox: {error}", file=sys.stderr)
+            return 2
+        except (ValueError, OSError) as error:
+            print(f"sandbox: {problem(options['scenario'] or '<default>', error)}", file=sys.stderr)
+            return 2
     line = banner(options["host"], options["port"], settings.effective_seed(), scenario.name)
 
     class Server(uvicorn.Server):
