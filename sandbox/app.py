@@ -29,7 +29,6 @@ from sandbox.namespaces import DEFAULT, PREFIX, Full, InvalidName, Limits, Names
 from sandbox.registry import PROVIDERS, ScenarioModel
 from sandbox.responses import to_response
 from sandbox.state import Sandbox, Settings
-from sandbox.statedir import StateDir
 
 __all__ = ["ScenarioModel", "Settings", "create_app", "new_sandbox"]
 
@@ -48,6 +47,10 @@ def create_app(
     namespaces = Namespaces(settings or Settings(scenario=ScenarioModel()), PROVIDERS, limits)
     storage = None
     if state_dir is not None:
+        # Imported only here: persistence (sqlite3, the pickler, persist.py's codecs) is startup
+        # time a server without --state-dir would spend for nothing.
+        from sandbox.statedir import StateDir
+
         storage = StateDir(state_dir)
         storage.open(namespaces)
 

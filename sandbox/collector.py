@@ -29,7 +29,9 @@ the server has allocated nothing for a second (no young collection came due), at
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+from collections.abc import Iterator
 from typing import Any
 
 YOUNG = 1_000  # allocations between young collections
@@ -46,6 +48,21 @@ def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
     if phase == "stop":
         gc.freeze()
         _frozen += 1
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """No cycle collection in the block: `serve` starts under it. Startup makes ~100 young
+    collections that free a few hundred objects (imports and class creation leave almost no
+    garbage): ~12 M instructions, ~1 % of the time to first answer. `tune` freezes what startup
+    made right after, those few hundred objects with it: the next `collect_all` frees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def tune() -> None:

@@ -106,3 +106,9 @@ CODES: dict[str, type[SandboxError]] = {
         Unavailable,
     )
 }
+
+
+class StateDirError(Exception):
+    """`--state-dir` cannot be used; the message says which file and why (statedir.py). Not a
+    SandboxError, never an answer: `sandbox serve` prints it and exits 2. Here, not in statedir.py,
+    so `serve` can catch it without importing persistence, which a server without the option never needs."""

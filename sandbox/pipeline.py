@@ -297,14 +297,13 @@ class Table:
     app, whose catch-all answers it in the provider's own envelope. It saves ~20 % of a request's
     instructions: two middleware layers, two routers and a mount, each with its own scope copy.
     A matched request is no CORS preflight (no operation takes OPTIONS), so `serve_matched` adds
-    the CORS layer's headers itself.
+    the CORS layer's headers itself. A provider's routes are made on its first request, not at
+    startup: each compiles a regex, ~60 of them in all, time a server spends before its first
+    answer for providers a run may never call.
     """
 
     def __init__(self, providers: Mapping[str, ProviderSpec]) -> None:
-        self._routes = {
-            name: [(route, op) for route, op in zip(routes_of(p), p.operations, strict=True)]
-            for name, p in providers.items()
-        }
+        self._routes: dict[str, list[tuple[Route, Operation]]] = {}
         self._providers = providers
 
     def match(self, method: str, route_path: str) -> tuple[ProviderSpec, Operation, dict[str, Any]] | None:
@@ -312,7 +311,10 @@ class Table:
         _, name, rest = route_path.split("/", 2) if route_path.count("/") >= 2 else ("", "", "")
         routes = self._routes.get(name)
         if routes is None:
-            return None
+            provider = self._providers.get(name)
+            if provider is None:
+                return None
+            routes = self._routes[name] = list(zip(routes_of(provider), provider.operations, strict=True))
         inner = "/" + rest
         for route, op in routes:
             found = route.path_regex.match(inner)
@@ -354,8 +356,13 @@ def routes_of(provider: ProviderSpec) -> list[Route]:
 
 
 def routes(provider: ProviderSpec) -> list[Route]:
-    """Starlette routes for the provider's table, plus a catch-all that renders 404/405 its way
-    and answers a plain OPTIONS (not a CORS preflight, which cors.py answers) with `Allow`."""
+    """The provider's Starlette route: a catch-all that renders 404/405 its way and answers a
+    plain OPTIONS (not a CORS preflight, which cors.py answers) with `Allow`.
+
+    The operations' own routes are not in it: `Table` answers every request one of them takes,
+    before Starlette, so they would only ever be skipped here, and each compiles a regex at
+    startup. A method no route takes (TRACE) found them as its first partial match, and so
+    Starlette's 405, which `_not_allowed` (app.py) renders the same as the catch-all's own."""
 
     async def unmatched(request: Request) -> Response:
         runtime = runtime_of(request)
@@ -367,7 +374,7 @@ def routes(provider: ProviderSpec) -> list[Route]:
         return await run(runtime, request.scope, request.receive, call, None)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    return [*routes_of(provider), any_path(Route("/{rest:path}", unmatched, methods=methods))]
+    return [any_path(Route("/{rest:path}", unmatched, methods=methods))]
 
 
 def _endpoint(provider: ProviderSpec, op: Operation) -> Callable[[Request], Any]:

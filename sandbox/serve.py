@@ -173,26 +173,28 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
         return 2
     import asyncio
 
-    import uvicorn
-
     from sandbox import collector
-    from sandbox.accesslog import AccessLog
-    from sandbox.app import create_app
-    from sandbox.namespaces import Limits
-    from sandbox.state import Settings
-    from sandbox.statedir import StateDirError
 
-    try:
-        scenario = load(options["scenario"])
-        settings = Settings(scenario=scenario, seed=options["seed"], max_sessions=options["max_sessions"])
-        limits = Limits(options["max_namespaces"], options["namespace_idle"])
-        app = create_app(settings, limits, options["state_dir"])  # builds the scenario's fixtures, which may fail
-    except StateDirError as error:
-        print(f"sandbox: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as error:
-        print(f"sandbox: {problem(options['scenario'] or '<default>', error)}", file=sys.stderr)
-        return 2
+    with collector.paused():  # startup's imports and models leave nothing for the collector to find
+        import uvicorn
+
+        from sandbox.accesslog import AccessLog
+        from sandbox.app import create_app
+        from sandbox.errors import StateDirError
+        from sandbox.namespaces import Limits
+        from sandbox.state import Settings
+
+        try:
+            scenario = load(options["scenario"])
+            settings = Settings(scenario=scenario, seed=options["seed"], max_sessions=options["max_sessions"])
+            limits = Limits(options["max_namespaces"], options["namespace_idle"])
+            app = create_app(settings, limits, options["state_dir"])  # builds the scenario's fixtures, which may fail
+        except StateDirError as error:
+            print(f"sandbox: {error}", file=sys.stderr)
+            return 2
+        except (ValueError, OSError) as error:
+            print(f"sandbox: {problem(options['scenario'] or '<default>', error)}", file=sys.stderr)
+            return 2
     line = banner(options["host"], options["port"], settings.effective_seed(), scenario.name)
 
     class Server(uvicorn.Server):

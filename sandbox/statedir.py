@@ -56,6 +56,7 @@ from typing import Any
 
 from sandbox import __version__, persist, rows
 from sandbox.contract import ProviderSpec
+from sandbox.errors import StateDirError
 from sandbox.namespaces import DEFAULT, Full, Namespaces
 from sandbox.ratelimit import RateLimiter
 from sandbox.state import Sandbox, Settings
@@ -78,10 +79,6 @@ _SCHEMA = (
     "entries BLOB NOT NULL)",
     "CREATE INDEX IF NOT EXISTS logs_of ON logs (namespace, kind)",
 )
-
-
-class StateDirError(Exception):
-    """The state directory cannot be used; the message says which file and why."""
 
 
 Write = tuple[str, bytes, rows.Batch]  # (namespace, blob, its rows)

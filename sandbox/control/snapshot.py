@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox import persist, pipeline
+from sandbox import pipeline
 from sandbox.clock import iso
 from sandbox.control._http import error, json_response, sandbox_of
 from sandbox.namespaces import DEFAULT, PREFIX
@@ -28,7 +28,13 @@ def _namespace(request: Request) -> str:
     return name if found and "/" not in name else DEFAULT
 
 
+# persist.py (with the pickler and every dataclass codec) is imported by the two handlers, not
+# here: a snapshot is rare, and its import would be startup time of every server.
+
+
 async def download(request: Request) -> Response:
+    from sandbox import persist
+
     name = _namespace(request)
     blob = persist.encode(sandbox_of(request), name)
     disposition = f'attachment; filename="sandbox-{name}.state"'
@@ -36,6 +42,8 @@ async def download(request: Request) -> Response:
 
 
 async def restore(request: Request) -> Response:
+    from sandbox import persist
+
     sandbox = sandbox_of(request)
     blob = await pipeline.read_body(request, LIMIT)  # over: 413 (app.py)
     try:
