@@ -27,7 +27,7 @@ class PayvioxSession:
     order_id: str
     items: list[dict[str, Any]]
     description: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] | None = None  # None, not {}, when none was given: an empty dict costs 64 B a session
     ip: str | None = None  # the IP the payer must come from, when one was captured or given
     key_kind: str = "secret"
     requested_method: str | None = None  # paymentMethodId at creation
