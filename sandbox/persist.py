@@ -62,8 +62,9 @@ from sandbox.timeline import Timeline
 from sandbox.webhooks import Policy, Webhooks
 
 # 2: `--state-dir` keeps the store's and the limiter's tables as rows (rows.py); 3: a window log
-# entry says where its window goes (last, in place, gone)
-FORMAT = 3
+# entry says where its window goes (last, in place, gone); 4: a Payviox session keeps its items as
+# JSON text (`items_json`) and None for no metadata
+FORMAT = 4
 MAGIC = b"sandbox-state\n"
 
 _STDLIB: dict[tuple[str, str], type] = {
