@@ -88,11 +88,12 @@ def take(store: Store, limiter: RateLimiter, written: Written, numbers: Iterator
     if whole:
         changes, windows = None, None
     batch = Batch()
-    claims = store._claims
     dumps = rowpickle.Pickler().dumps
 
     def record(key: Hashable, value: Any) -> bytes:
-        return dumps((*rowpickle.fields(value), claims.get(key)))  # type: ignore[call-overload]
+        provider, record_id = cast(tuple[str, str], key)
+        claims = store.claims_of(provider, record_id) or None  # pickled as before: a list, or None
+        return dumps((*rowpickle.fields(value), claims))
 
     def settled(key: Hashable, value: Any) -> bytes:
         return b""
@@ -223,8 +224,9 @@ def fill(
                 raise persist.SnapshotError(f"the state's record {text} holds another record")
             store._by_merchant.setdefault((key[0], record.merchant), Timeline()).append(record.id, record)
             if claims is not None:
-                store._claims[key] = [tuple(claim) for claim in _expect(claims, list, "claims")]
-                store._unique.update(dict.fromkeys(store._claims[key], record.id))
+                held = [tuple(claim) for claim in _expect(claims, list, "claims")]
+                store.keep_claims(key[0], record.id, held)
+                store._unique.update(dict.fromkeys(held, record.id))
         elif kind == SETTLED:
             settled.append(key)
         else:

@@ -55,7 +55,9 @@ class Store:
         self._settled: OrderedDict[Key, None] = OrderedDict()  # settled longest ago first
         self._by_merchant: dict[Key, Timeline[Stateful]] = {}
         self._unique: dict[UniqueKey, str] = {}
-        self._claims: dict[Key, list[UniqueKey]] = {}  # a record's unique claims, to forget with it
+        # A record's unique claims, to forget with it: per provider, by the record's id (the string the
+        # record holds: no key tuple per record); one claim (Payviox's order_id) as itself, not in a list.
+        self._claims: dict[str, dict[str, UniqueKey | list[UniqueKey]]] = {}
         self._loose: set[UniqueKey] = set()  # claims made for no stored record: kept forever, stored apart
         self._deadlines: list[tuple[datetime, str, str]] = []
         self._stale = 0  # heap entries whose record is gone
@@ -113,9 +115,10 @@ class Store:
             timeline.remove(record.id)
             if not timeline:
                 del self._by_merchant[(provider, record.merchant)]
-        for claim in self._claims.pop(key, ()):
+        for claim in self.claims_of(provider, record.id):
             if self._unique.get(claim) == record.id:
                 del self._unique[claim]
+        self._claims.get(provider, {}).pop(record.id, None)
         self.evicted += 1
         self._stale += 1  # at most: a record may have no deadline left, or several
         if self._stale > 1024 and self._stale > len(self._deadlines) // 2:
@@ -180,11 +183,25 @@ class Store:
         if taken is None:
             self._unique[key] = owner
             if (provider, owner) in self._records:
-                self._claims.setdefault((provider, owner), []).append(key)
+                self.keep_claims(provider, owner, [*self.claims_of(provider, owner), key])
                 self._touch(provider, owner)  # its claims are written with it
             else:
                 self._loose.add(key)
         return taken
+
+    def claims_of(self, provider: str, record_id: str) -> list[UniqueKey]:
+        held = self._claims.get(provider, {}).get(record_id)
+        return [] if held is None else held if isinstance(held, list) else [held]
+
+    def keep_claims(self, provider: str, record_id: str, claims: list[UniqueKey]) -> None:
+        """Hold `claims` as the stored record's (its unique keys already point to it)."""
+        held = self._claims.get(provider)
+        if held is None:
+            held = self._claims[provider] = {}
+        if not claims:
+            held.pop(record_id, None)
+        else:
+            held[record_id] = claims[0] if len(claims) == 1 else claims
 
     def taken(self, provider: str, merchant: str, namespace: str, value: str) -> bool:
         return (provider, merchant, namespace, value) in self._unique
