@@ -63,7 +63,7 @@ from sandbox.webhooks import Policy, Webhooks
 
 # 2: `--state-dir` keeps the store's and the limiter's tables as rows (rows.py); 3: a window log
 # entry says where its window goes (last, in place, gone); 4: a Payviox session keeps its items as
-# JSON text (`items_json`) and None for no metadata
+# JSON text (`items_json`) and None for no metadata; a record's history is a tuple
 FORMAT = 4
 MAGIC = b"sandbox-state\n"
 

@@ -6,7 +6,7 @@ wire views in wire.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ class PayvioxSession:
     country: str | None = None
     user_agent: str | None = None
     settles_at: datetime | None = None  # when a `processing` payment settles (actions.on_due)
-    history: list[Transition] = field(default_factory=list)
+    history: tuple[Transition, ...] = ()
 
     @property
     def items(self) -> list[dict[str, Any]]:
