@@ -79,9 +79,14 @@ def packed(value: Any) -> bytes:
         written = orjson.dumps(value, default=_fragment, option=_OPTIONS)
     except orjson.JSONEncodeError:
         return _unmark(_ENCODER.encode(value), "surrogatepass")
-    # orjson's bytes keep the buffer it wrote into (4 KB, tracemalloc), however short the text:
-    # a copy holds just the text.
-    return bytes(memoryview(written))
+    return trimmed(written)
+
+
+def trimmed(raw: bytes) -> bytes:
+    """`raw` in an object of its own size, for bytes that are kept: what orjson writes keeps the
+    4 KB buffer it wrote into, however short the text (50,000 small replies kept: 196 MiB of RSS,
+    their copies 4 MiB)."""
+    return bytes(memoryview(raw))
 
 
 def _unmark(text: str, errors: str = "strict") -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -168,3 +169,14 @@ def test_a_packed_value_reads_back_as_one_the_wire_writes_the_same(value: object
             jsonwire.dumps(unpacked)
         return
     assert jsonwire.dumps(unpacked) == written
+
+
+def test_trimmed_bytes_hold_only_their_text() -> None:
+    """What orjson writes keeps its 4 KB buffer; what is kept (idempotency, webhooks) is trimmed."""
+    tracemalloc.start()
+    try:
+        kept = [jsonwire.trimmed(jsonwire.dumps({"id": n})) for n in range(100)]
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 100 * 200 and jsonwire.loads(kept[7]) == {"id": 7}
