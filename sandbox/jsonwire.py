@@ -70,10 +70,29 @@ def canonical(value: Any) -> bytes:
         return _unmark(_CANONICAL.encode(value))
 
 
-def _unmark(text: str) -> bytes:
+def packed(value: Any) -> bytes:
+    """A parsed value as compact JSON text, to keep instead of its objects when it is read seldom
+    (Payviox's items: ~80 B an item instead of ~330 B as a list of dicts); `loads` gives back an
+    equal value, which `dumps` writes as the same bytes. Unlike `dumps` it also takes a lone
+    surrogate, which the standard parser lets through: kept as is, for `dumps` to refuse later."""
+    try:
+        written = orjson.dumps(value, default=_fragment, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        return _unmark(_ENCODER.encode(value), "surrogatepass")
+    return trimmed(written)
+
+
+def trimmed(raw: bytes) -> bytes:
+    """`raw` in an object of its own size, for bytes that are kept: what orjson writes keeps the
+    4 KB buffer it wrote into, however short the text (50,000 small replies kept: 196 MiB of RSS,
+    their copies 4 MiB)."""
+    return bytes(memoryview(raw))
+
+
+def _unmark(text: str, errors: str = "strict") -> bytes:
     if _MARK in text:
         text = _MARKED.sub(r"\1", text)
-    return text.encode()
+    return text.encode("utf-8", errors)
 
 
 MAX_DEPTH = 512

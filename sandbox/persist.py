@@ -62,8 +62,10 @@ from sandbox.timeline import Timeline
 from sandbox.webhooks import Policy, Webhooks
 
 # 2: `--state-dir` keeps the store's and the limiter's tables as rows (rows.py); 3: a window log
-# entry says where its window goes (last, in place, gone)
-FORMAT = 3
+# entry says where its window goes (last, in place, gone); 4: a Payviox session keeps its items as
+# JSON text (`items_json`), None for no metadata and what paying sets in a `Payment`; a record's
+# history is a tuple; the store's unique values are nested by (provider, merchant, namespace)
+FORMAT = 4
 MAGIC = b"sandbox-state\n"
 
 _STDLIB: dict[tuple[str, str], type] = {

@@ -97,9 +97,9 @@ def commit(runtime: Runtime, call: Call, op: Operation) -> Reply:
     except SandboxError as error:
         reply = call.render(error)
     if reply.html is None and reply.body is not None:
-        reply.encoded = jsonwire.dumps(reply.body)  # once: stored here and sent as it is
+        reply.encoded = jsonwire.dumps(reply.body)  # once: sent as it is, and kept here (trimmed)
     if reply.status < 500:
-        stored = reply.encoded if reply.html is None else reply.html.encode()
+        stored = jsonwire.trimmed(reply.encoded or b"") if reply.html is None else reply.html.encode()
         remembered = Remembered(fingerprint, reply.status, stored or b"", dict(reply.headers), call.now)
         runtime.store.remember(call.provider.name, merchant, key, remembered)
     return reply

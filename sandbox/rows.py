@@ -88,11 +88,11 @@ def take(store: Store, limiter: RateLimiter, written: Written, numbers: Iterator
     if whole:
         changes, windows = None, None
     batch = Batch()
-    claims = store._claims
     dumps = rowpickle.Pickler().dumps
 
     def record(key: Hashable, value: Any) -> bytes:
-        return dumps((*rowpickle.fields(value), claims.get(key)))  # type: ignore[call-overload]
+        claims = store.claims_of(cast(tuple[str, str], key)[0], value) or None  # a list of unique keys, or None
+        return dumps((*rowpickle.fields(value), claims))
 
     def settled(key: Hashable, value: Any) -> bytes:
         return b""
@@ -197,7 +197,11 @@ def shells(store: Store, limiter: RateLimiter) -> tuple[Store, RateLimiter]:
     store_shell, limiter_shell = copy.copy(store), copy.copy(limiter)
     store_shell._records, store_shell._settled, store_shell._idempotency = OrderedDict(), OrderedDict(), OrderedDict()
     store_shell._by_merchant, store_shell._claims, store_shell._deadlines, store_shell._stale = {}, {}, [], 0
-    store_shell._unique = {key: store._unique[key] for key in store._loose if key in store._unique}
+    store_shell._unique = {}
+    for provider, merchant, namespace, value in store._loose:  # the claims not written with a record
+        owner = store._unique.get((provider, merchant, namespace), {}).get(value)
+        if owner is not None:
+            store_shell._space(provider, merchant, namespace)[value] = owner
     limiter_shell._windows = OrderedDict()
     return store_shell, limiter_shell
 
@@ -223,8 +227,11 @@ def fill(
                 raise persist.SnapshotError(f"the state's record {text} holds another record")
             store._by_merchant.setdefault((key[0], record.merchant), Timeline()).append(record.id, record)
             if claims is not None:
-                store._claims[key] = [tuple(claim) for claim in _expect(claims, list, "claims")]
-                store._unique.update(dict.fromkeys(store._claims[key], record.id))
+                for claim in _expect(claims, list, "claims"):
+                    provider, merchant, namespace, value = _strings(tuple(claim), 4)
+                    if (provider, merchant) != (key[0], record.merchant):
+                        raise persist.SnapshotError(f"the state's record {text} holds another's claim")
+                    store.keep_claim(provider, record, namespace, value)
         elif kind == SETTLED:
             settled.append(key)
         else:

@@ -45,6 +45,7 @@ class Remembered:
 
 Key = tuple[str, str]  # (provider, record id)
 UniqueKey = tuple[str, str, str, str]  # (provider, merchant, namespace, value)
+Space = tuple[str, str, str]  # (provider, merchant, namespace): where a value must be unique
 
 
 class Store:
@@ -54,8 +55,11 @@ class Store:
         self._records: OrderedDict[Key, Stateful] = OrderedDict()  # oldest first
         self._settled: OrderedDict[Key, None] = OrderedDict()  # settled longest ago first
         self._by_merchant: dict[Key, Timeline[Stateful]] = {}
-        self._unique: dict[UniqueKey, str] = {}
-        self._claims: dict[Key, list[UniqueKey]] = {}  # a record's unique claims, to forget with it
+        # Unique values by space, each value -> its owner's id; a record's claims (under its own
+        # merchant), to forget with it: by (provider, namespace), record id -> the value it claimed,
+        # or a list if several. Nested, not keyed by tuples: no tuple per claim (72 B a session).
+        self._unique: dict[Space, dict[str, str]] = {}
+        self._claims: dict[tuple[str, str], dict[str, str | list[str]]] = {}
         self._loose: set[UniqueKey] = set()  # claims made for no stored record: kept forever, stored apart
         self._deadlines: list[tuple[datetime, str, str]] = []
         self._stale = 0  # heap entries whose record is gone
@@ -113,9 +117,14 @@ class Store:
             timeline.remove(record.id)
             if not timeline:
                 del self._by_merchant[(provider, record.merchant)]
-        for claim in self._claims.pop(key, ()):
-            if self._unique.get(claim) == record.id:
-                del self._unique[claim]
+        for (name, namespace), held in self._claims.items():  # a namespace or two per provider
+            claimed = held.pop(record.id, None) if name == provider else None
+            for value in [claimed] if isinstance(claimed, str) else claimed or ():
+                values = self._unique[(provider, record.merchant, namespace)]
+                if values.get(value) == record.id:
+                    del values[value]
+                    if not values:  # as if never claimed: a namespace shell reloads without it
+                        del self._unique[(provider, record.merchant, namespace)]
         self.evicted += 1
         self._stale += 1  # at most: a record may have no deadline left, or several
         if self._stale > 1024 and self._stale > len(self._deadlines) // 2:
@@ -175,19 +184,43 @@ class Store:
     def claim(self, provider: str, merchant: str, namespace: str, value: str, owner: str) -> str | None:
         """Claim a unique value; returns the previous owner's id if it was already taken. The
         claim goes with its owner's record when the store evicts it."""
-        key = (provider, merchant, namespace, value)
-        taken = self._unique.get(key)
+        taken = self._unique.get((provider, merchant, namespace), {}).get(value)
         if taken is None:
-            self._unique[key] = owner
-            if (provider, owner) in self._records:
-                self._claims.setdefault((provider, owner), []).append(key)
+            record = self._records.get((provider, owner))
+            if record is not None and record.merchant == merchant:
+                self.keep_claim(provider, record, namespace, value)
                 self._touch(provider, owner)  # its claims are written with it
-            else:
-                self._loose.add(key)
+            else:  # for no stored record (or another merchant's, which no provider does): kept forever
+                self._space(provider, merchant, namespace)[value] = owner
+                self._loose.add((provider, merchant, namespace, value))
         return taken
 
+    def _space(self, provider: str, merchant: str, namespace: str) -> dict[str, str]:
+        values = self._unique.get((provider, merchant, namespace))
+        if values is None:  # not setdefault: that would build a dict on every claim
+            values = self._unique[(provider, merchant, namespace)] = {}
+        return values
+
+    def keep_claim(self, provider: str, record: Stateful, namespace: str, value: str) -> None:
+        """`value` is the stored record's, unique among its merchant's in `namespace`, until it goes."""
+        self._space(provider, record.merchant, namespace)[value] = record.id
+        held = self._claims.get((provider, namespace))
+        if held is None:
+            held = self._claims[(provider, namespace)] = {}
+        claimed = held.get(record.id)
+        held[record.id] = value if claimed is None else [*([claimed] if isinstance(claimed, str) else claimed), value]
+
+    def claims_of(self, provider: str, record: Stateful) -> list[UniqueKey]:
+        """The unique keys the stored record holds (`--state-dir` writes them with it)."""
+        found: list[UniqueKey] = []
+        for (name, namespace), held in self._claims.items():
+            claimed = held.get(record.id) if name == provider else None
+            for value in [claimed] if isinstance(claimed, str) else claimed or ():
+                found.append((provider, record.merchant, namespace, value))
+        return found
+
     def taken(self, provider: str, merchant: str, namespace: str, value: str) -> bool:
-        return (provider, merchant, namespace, value) in self._unique
+        return value in self._unique.get((provider, merchant, namespace), {})
 
     # deadlines
     def schedule(self, provider: str, record_id: str, at: datetime) -> None:

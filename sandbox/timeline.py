@@ -19,12 +19,11 @@ _REBUILD_AT = 64  # removed slots tolerated before a rebuild is even considered
 
 
 class Timeline(Generic[T]):
-    __slots__ = ("_items", "_ids", "_slot", "_left", "_removed")
+    __slots__ = ("_items", "_slot", "_left", "_removed")
 
     def __init__(self) -> None:
         self._items: list[T | None] = []
-        self._ids: list[str] = []
-        self._slot: dict[str, int] = {}  # id -> its slot
+        self._slot: dict[str, int] = {}  # id -> its slot (the only place ids are kept: a rebuild reads them here)
         self._left: dict[int, int] = {}  # removed slot -> a slot to its left to look at next
         self._removed = 0
 
@@ -44,7 +43,6 @@ class Timeline(Generic[T]):
             return
         self._slot[record_id] = len(self._items)
         self._items.append(item)
-        self._ids.append(record_id)
 
     def remove(self, record_id: str) -> None:
         slot = self._slot.pop(record_id, None)
@@ -92,9 +90,11 @@ class Timeline(Generic[T]):
         return slot
 
     def _rebuild(self) -> None:
-        kept = [(record_id, item) for record_id, item in zip(self._ids, self._items, strict=True) if item is not None]
-        self._ids = [record_id for record_id, _ in kept]
-        self._items = [item for _, item in kept]
-        self._slot = {record_id: slot for slot, record_id in enumerate(self._ids)}
+        ids: list[str | None] = [None] * len(self._items)  # the live ids in slot order
+        for record_id, slot in self._slot.items():
+            ids[slot] = record_id
+        self._items = [item for item in self._items if item is not None]
+        live = (record_id for record_id in ids if record_id is not None)
+        self._slot = {record_id: slot for slot, record_id in enumerate(live)}
         self._left = {}
         self._removed = 0

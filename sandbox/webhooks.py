@@ -204,7 +204,7 @@ class Webhooks:
         self, provider: str, merchant: str, session_id: str, event: Event, policy: Policy, secret: str, now: datetime
     ) -> list[Delivery]:
         """Queue `event` for each of the merchant's endpoints that is subscribed to it."""
-        body = jsonwire.dumps(event.payload)
+        body = jsonwire.trimmed(jsonwire.dumps(event.payload))  # kept with each delivery
         self.quiet = False
         queued = []
         for target in self.targets(provider, merchant, secret):

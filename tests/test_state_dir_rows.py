@@ -158,7 +158,7 @@ async def test_a_restart_brings_back_the_store_exactly(tmp_path: Path) -> None:
         store, gone = restored.store, []
         for n in range(4):
             before = set(store._records)
-            store.add("payviox", dataclasses.replace(store.get("payviox", made[0]), id=f"x{n}", history=[]))
+            store.add("payviox", dataclasses.replace(store.get("payviox", made[0]), id=f"x{n}", history=()))
             gone += [record_id for _, record_id in before - set(store._records)]
         assert gone == [made[4], made[1], made[9]]
         # deadlines still come due: the sessions expire when the clock passes them

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sandbox.machine import Transition
@@ -14,7 +14,7 @@ class Record:
     merchant: str
     status: str
     expires_at: datetime | None = None
-    history: list[Transition] = field(default_factory=list)
+    history: tuple[Transition, ...] = ()
 
     @classmethod
     def at(cls, status: str = "open", expires: datetime | None = None) -> Record:

@@ -88,7 +88,7 @@ def create_session(call: Call) -> Reply:
         validation.obj(body["compliance"], "compliance")
     call.services.store.add(NAME, session)
     created = Transition(NAME, session.id, merchant.id, "create", "", CREATED, call.now)
-    session.history.append(created)
+    session.history = (*session.history, created)
     call.services.emit(webhooks.stamp(call.services, session, created))
     return Reply(200, session_view(session, actions=False))
 

@@ -87,7 +87,7 @@ class CdpSession:
         default_factory=lambda: {"authorization": [], "capture": [], "void": [], "refund": []}
     )
     wallet_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # optionId -> option handed out
-    history: list[Transition] = field(default_factory=list)
+    history: tuple[Transition, ...] = ()
 
     @property
     def wallet_target(self) -> bool:

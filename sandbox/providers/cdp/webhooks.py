@@ -93,7 +93,7 @@ def stamp(sandbox: Services, session: CdpSession, step: Transition, action: Acti
         data[action.kind] = {name: value for name, value in view.items() if name in _ACTION_FIELDS[action.kind]}
     stamped = replace(step, detail={**step.detail, "event_id": sandbox.entropy.uuid4(), "data": data})
     if session.history and session.history[-1] is step:
-        session.history[-1] = stamped
+        session.history = (*session.history[:-1], stamped)
     return stamped
 
 

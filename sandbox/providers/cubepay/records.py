@@ -75,7 +75,7 @@ class CubePaySession:
     user_submitted_tx: str | None = None
     transfers: list[Transfer] = field(default_factory=list)
     captures: list[Capture] = field(default_factory=list)
-    history: list[Transition] = field(default_factory=list)
+    history: tuple[Transition, ...] = ()
 
     @property
     def received(self) -> Decimal:

@@ -57,7 +57,7 @@ class PayoutUser:
     status: str = PAYOUT_USER
     expires_at: datetime | None = None
     operations: list[dict[str, Any]] = field(default_factory=list)
-    history: list[Transition] = field(default_factory=list)
+    history: tuple[Transition, ...] = ()
 
     def note(self, entry: dict[str, Any]) -> None:
         self.operations.append(entry)
@@ -80,7 +80,7 @@ class PayoutOrder:
     settles_at: datetime | None = None
     status: str = PAYOUT_NEW
     expires_at: datetime | None = None
-    history: list[Transition] = field(default_factory=list)
+    history: tuple[Transition, ...] = ()
 
 
 def payout_hash(seed: int, business: str, email: str) -> str:

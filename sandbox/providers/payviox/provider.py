@@ -8,10 +8,12 @@ errors.py's, the payer's side actions.py's.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from sandbox import jsonwire
 from sandbox.contract import Call, Operation, Reply
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.providers.payviox import images, ledger, merchants, pages, payout_api, payouts, sdk, wire
@@ -112,12 +114,12 @@ def create_session(call: Call) -> Reply:
         created_at=call.now,
         expires_at=call.now + ttl,
         amount=amount,
-        currency=currency,
+        currency=sys.intern(currency),  # a few codes, each kept by every session in it: one string each
         customer=customer,
         order_id=order_id,
-        items=items or [],
+        items_json=jsonwire.packed(items or []),
         description=description,
-        metadata=metadata or {},
+        metadata=metadata,  # None when absent or empty (Validator: an empty object is missing)
         ip=call.client_ip if merchant.kind == "public" else given_ip,
         key_kind=merchant.kind,
         requested_method=method_id,

@@ -56,7 +56,7 @@ def payload(session: PayvioxSession, event_type: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "amount": session.amount,
         "currency": session.currency,
-        "metadata": {"integration_session_id": session.id, **session.metadata},
+        "metadata": {"integration_session_id": session.id, **(session.metadata or {})},
         "type": event_type,
         "provider": session.provider,
         "order_id": session.order_id,

@@ -66,7 +66,7 @@ def payment_details(session: PayvioxSession) -> dict[str, Any]:
         "customer": session.customer,
         "description": session.description,
         "items": session.items,
-        "metadata": session.metadata,
+        "metadata": session.metadata or {},
         "payment_method": session.payment_method,
         "provider": session.provider if session.payment_method else None,
         "created_at": laravel_time(session.created_at),
