@@ -37,6 +37,7 @@ import memory  # first: puts this checkout's sandbox on the path
 import proc
 
 from sandbox.collector import tune as tune_collector
+from sandbox.heap import keep_mmap_threshold
 
 CHECKPOINTS = (0, 100_000, 500_000, 1_000_000)
 WARMUP = 3_000  # the journal filled to its cap, caches warm: "0 stored" is measured after these
@@ -104,7 +105,8 @@ def measure(checkpoints: tuple[int, ...] = CHECKPOINTS) -> list[Point]:
     to the end, so the RSS growth divided by the sessions of both is per session."""
     full = Filled(max_sessions=checkpoints[-1] + WARMUP + len(checkpoints) * ROUNDS * BATCH)
     small = Filled()
-    tune_collector()  # as `sandbox serve` does
+    tune_collector()  # as `sandbox serve` does, and
+    keep_mmap_threshold()
     collector = CollectorTime()
     full.send(WARMUP)
     small.send(WARMUP)

@@ -173,7 +173,7 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
         return 2
     import asyncio
 
-    from sandbox import collector
+    from sandbox import collector, heap
 
     with collector.paused():  # startup's imports and models leave nothing for the collector to find
         import uvicorn
@@ -211,6 +211,7 @@ def serve(args: argparse.Namespace, load: Callable[[str | None], Any], problem: 
             super().handle_exit(sig, frame)
 
     collector.tune()
+    heap.keep_mmap_threshold()  # a long run's RSS follows what it holds (heap.py)
     from sandbox import console
 
     console.configure(options["log_format"], options["log_level"])
