@@ -100,7 +100,7 @@ def commit(runtime: Runtime, call: Call, op: Operation) -> Reply:
         reply.encoded = jsonwire.dumps(reply.body)  # once: sent as it is, and kept here (trimmed)
     if reply.status < 500:
         stored = jsonwire.trimmed(reply.encoded or b"") if reply.html is None else reply.html.encode()
-        remembered = Remembered(fingerprint, reply.status, stored or b"", dict(reply.headers), call.now)
+        remembered = Remembered(fingerprint, reply.status, stored, dict(reply.headers), call.now)
         runtime.store.remember(call.provider.name, merchant, key, remembered)
     return reply
 

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -162,3 +162,34 @@ def test_sandbox_serve_prints_the_access_line_to_stdout() -> None:
 
 def test_no_access_line_below_info() -> None:
     assert not [line for line in served_lines("--log-level", "warning") if "HTTP/1.1" in line]
+
+
+@pytest.mark.parametrize(
+    ("options", "own_line"),
+    [
+        ([], True),
+        (["--log-level", "debug"], True),
+        (["--log-level", "warning"], False),
+        (["--log-format", "json"], False),
+    ],
+)
+def test_serve_wires_the_access_line_and_the_heap_setting(
+    monkeypatch: pytest.MonkeyPatch, options: list[str], own_line: bool
+) -> None:
+    """`sandbox serve` in process, uvicorn's Config and run stubbed: what it hands uvicorn."""
+    import uvicorn
+
+    from sandbox import cli, collector, console, heap
+
+    handed: dict[str, Any] = {}
+    called: list[str] = []
+    monkeypatch.setattr(uvicorn, "Config", lambda app, **options: handed.update(app=app, **options))
+    monkeypatch.setattr(uvicorn.Server, "__init__", lambda self, config: None)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
+    monkeypatch.setattr(collector, "tune", lambda: called.append("collector"))  # not this test process's
+    monkeypatch.setattr(heap, "keep_mmap_threshold", lambda: called.append("heap") or True)
+    monkeypatch.setattr(console, "configure", lambda fmt, level: None)
+    assert cli.main(["serve", "--port", "4999", *options]) == 0
+    assert isinstance(handed["app"], AccessLog) is own_line
+    assert handed["access_log"] is not own_line  # uvicorn's own line only where the sandbox writes none
+    assert called == ["collector", "heap"]
